@@ -1,0 +1,9 @@
+/* darray: distributed arrays on MPI-3 one-sided communication.
+   The one public header; topic headers live under darray/. */
+#ifndef DARRAY_H
+#define DARRAY_H
+
+#include "darray/error.h"
+#include "darray/dist.h"
+
+#endif

@@ -1,0 +1,36 @@
+/* Internal: the distribution map's representation, shared with the layers
+   above that need fast per-dimension index arithmetic. */
+#ifndef DA_LIB_DIST_H
+#define DA_LIB_DIST_H
+
+#include "darray/dist.h"
+
+typedef struct dim_map {
+    da_dist_kind_t kind;
+    int64_t n;          /* extent */
+    int p;              /* grid extent */
+    int64_t b;          /* BLOCK_CYCLIC: block size; BLOCK_GA: chunk; CYCLIC: 1 */
+    int64_t *starts;    /* BLOCK, BLOCK_GA, IRREGULAR, NONE: p+1 part bounds */
+    int64_t *counts;    /* UNSTRUCTURED: p part sizes */
+    int64_t **lists;    /* UNSTRUCTURED: p lists (one allocation, lists[0]) */
+    int32_t *owner_of;  /* UNSTRUCTURED: n entries, part of each index */
+    int64_t *local_of;  /* UNSTRUCTURED: n entries, local index of each index */
+} dim_map_t;
+
+struct da_dist {
+    int ndim;
+    int nranks;
+    int64_t shape[DA_MAX_NDIM];
+    int grid[DA_MAX_NDIM];
+    dim_map_t dim[DA_MAX_NDIM];
+};
+
+/* Per-dimension arithmetic; arguments are assumed valid. */
+int da_dim_owner(const dim_map_t *m, int64_t g, int64_t *local);
+int64_t da_dim_local_count(const dim_map_t *m, int c);
+int64_t da_dim_global(const dim_map_t *m, int c, int64_t l);
+
+/* Validation used by the public calls. */
+int da_dist_check(const da_dist_t *d);
+
+#endif
