@@ -5,5 +5,6 @@
 
 #include "darray/error.h"
 #include "darray/dist.h"
+#include "darray/array.h"
 
 #endif

@@ -538,3 +538,32 @@ int da_dist_local_box(const da_dist_t *d, int rank, int64_t *lo, int64_t *hi)
     }
     return DA_SUCCESS;
 }
+
+/* ---- fingerprint, to check that ranks of a collective pass equal maps ---- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+uint64_t da_dist_fingerprint(const da_dist_t *d)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = fnv(h, &d->ndim, sizeof d->ndim);
+    h = fnv(h, &d->nranks, sizeof d->nranks);
+    h = fnv(h, d->shape, sizeof *d->shape * d->ndim);
+    h = fnv(h, d->grid, sizeof *d->grid * d->ndim);
+    for (int i = 0; i < d->ndim; i++) {
+        const dim_map_t *m = &d->dim[i];
+        h = fnv(h, &m->kind, sizeof m->kind);
+        h = fnv(h, &m->b, sizeof m->b);
+        if (m->starts) h = fnv(h, m->starts, sizeof *m->starts * (size_t)(m->p + 1));
+        if (m->owner_of) {
+            h = fnv(h, m->counts, sizeof *m->counts * (size_t)m->p);
+            h = fnv(h, m->lists[0], sizeof *m->lists[0] * (size_t)m->n);
+        }
+    }
+    return h;
+}

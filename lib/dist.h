@@ -30,6 +30,9 @@ int da_dim_owner(const dim_map_t *m, int64_t g, int64_t *local);
 int64_t da_dim_local_count(const dim_map_t *m, int c);
 int64_t da_dim_global(const dim_map_t *m, int c, int64_t l);
 
+/* Hash of everything that defines the map. */
+uint64_t da_dist_fingerprint(const da_dist_t *d);
+
 /* Validation used by the public calls. */
 int da_dist_check(const da_dist_t *d);
 

@@ -1,0 +1,315 @@
+/* Arrays: collective creation of the windows, destruction, queries, local
+ * access, flush and sync.
+ *
+ * Memory layout (docs/design-windows.md has the measurements): each rank's
+ * block is allocated with MPI_Win_allocate_shared over the ranks of its node,
+ * so same-node peers reach it with loads and stores, and the same memory is
+ * exposed to the whole communicator by MPI_Win_create for RMA. Both windows
+ * stay in a passive-target epoch (lock_all) for the array's lifetime.
+ */
+#include "array.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "handle.h"
+#include "tunables.h"
+#include "types.h"
+
+int da_mpi_error(int mpi_rc, const char *what)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(mpi_rc, msg, &len) != MPI_SUCCESS) len = 0;
+    msg[len] = '\0';
+    return da_error(DA_ERR_MPI, "%s: %s", what, msg);
+}
+
+int da_array_check(const da_array_t *a)
+{
+    if (!a) return da_error(DA_ERR_NULL, "array handle is NULL");
+    if (!da_handle_live(a, DA_HANDLE_ARRAY))
+        return da_error(DA_ERR_HANDLE, "array handle %p is not live (destroyed or foreign)", (const void *)a);
+    return DA_SUCCESS;
+}
+
+#define MPI_TRY(call, what)                          \
+    do {                                             \
+        int mrc_ = (call);                           \
+        if (mrc_ != MPI_SUCCESS) {                   \
+            rc = da_mpi_error(mrc_, what);           \
+            goto fail;                               \
+        }                                            \
+    } while (0)
+
+static void release(da_array_t *a)
+{
+    if (a->win != MPI_WIN_NULL) {
+        MPI_Win_unlock_all(a->win);
+        MPI_Win_free(&a->win);
+    }
+    if (a->shm_win != MPI_WIN_NULL) {
+        MPI_Win_unlock_all(a->shm_win);
+        MPI_Win_free(&a->shm_win);
+    }
+    if (a->type == DA_OPAQUE && a->mpitype != MPI_DATATYPE_NULL) MPI_Type_free(&a->mpitype);
+    if (a->node_comm != MPI_COMM_NULL) MPI_Comm_free(&a->node_comm);
+    if (a->comm != MPI_COMM_NULL) MPI_Comm_free(&a->comm);
+    if (a->dist) da_dist_destroy(&a->dist);
+    free(a->peer_base);
+    free(a);
+}
+
+/* Everything the ranks must agree on, reduced so that disagreement shows. */
+typedef struct {
+    long bad;       /* max: a rank found a local error */
+    long lo[3];     /* min of (type, esize, fingerprint halves) */
+} agreement_t;
+
+static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *dist, da_array_t **out)
+{
+    int rc = DA_SUCCESS, local_rc = DA_SUCCESS, size = 0;
+    if (comm == MPI_COMM_NULL) return da_error(DA_ERR_ARG, "da_array_create: communicator is MPI_COMM_NULL");
+    if (MPI_Comm_size(comm, &size) != MPI_SUCCESS)
+        return da_error(DA_ERR_ARG, "da_array_create: invalid communicator");
+    /* Local checks first, but every rank joins the agreement below, so one
+       rank's bad argument makes all ranks return instead of hanging. */
+    if (!out) local_rc = da_error(DA_ERR_NULL, "da_array_create: out is NULL");
+    else *out = NULL;
+    if (!local_rc && !da_type_valid(type)) local_rc = da_error(DA_ERR_TYPE, "da_array_create: unknown type %d", (int)type);
+    if (!local_rc && type == DA_OPAQUE && (esize == 0 || esize > INT32_MAX))
+        local_rc = da_error(DA_ERR_TYPE, "opaque arrays need da_array_create_opaque with a size in 1..2^31-1, got %zu", esize);
+    if (!local_rc) local_rc = da_dist_check(dist);
+    if (!local_rc && dist->nranks != size)
+        local_rc = da_error(DA_ERR_GRID, "da_array_create: map is for %d ranks, communicator has %d", dist->nranks,
+                            size);
+    uint64_t fp = local_rc ? 0 : da_dist_fingerprint(dist);
+    long mine[4] = {local_rc != 0, (long)type, (long)esize, (long)(fp >> 1)};
+    long mx[4], mn[4];
+    if (MPI_Allreduce(mine, mx, 4, MPI_LONG, MPI_MAX, comm) != MPI_SUCCESS ||
+        MPI_Allreduce(mine, mn, 4, MPI_LONG, MPI_MIN, comm) != MPI_SUCCESS)
+        return da_error(DA_ERR_MPI, "da_array_create: agreement failed");
+    if (local_rc) return local_rc;
+    if (mx[0]) return da_error(DA_ERR_COLLECTIVE, "da_array_create: another rank passed an invalid argument");
+    if (mx[1] != mn[1] || mx[2] != mn[2] || mx[3] != mn[3])
+        return da_error(DA_ERR_COLLECTIVE, "da_array_create: ranks passed different types or maps");
+
+    da_array_t *a = calloc(1, sizeof *a);
+    if (!a) return da_error(DA_ERR_NOMEM, "da_array_create: no memory");
+    a->comm = a->node_comm = MPI_COMM_NULL;
+    a->win = a->shm_win = MPI_WIN_NULL;
+    a->mpitype = MPI_DATATYPE_NULL;
+    a->type = type;
+    a->esize = esize;
+    a->nranks = size;
+    a->ndim = dist->ndim;
+    MPI_Info info = MPI_INFO_NULL;
+
+    MPI_TRY(MPI_Comm_dup(comm, &a->comm), "MPI_Comm_dup");
+    MPI_TRY(MPI_Comm_set_errhandler(a->comm, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    MPI_Comm_rank(a->comm, &a->rank);
+    MPI_TRY(MPI_Comm_split_type(a->comm, MPI_COMM_TYPE_SHARED, a->rank, MPI_INFO_NULL, &a->node_comm),
+            "MPI_Comm_split_type");
+    if ((rc = da_dist_dup(dist, &a->dist))) goto fail;
+    if (type == DA_OPAQUE) {
+        MPI_TRY(MPI_Type_contiguous((int)esize, MPI_BYTE, &a->mpitype), "MPI_Type_contiguous");
+        MPI_TRY(MPI_Type_commit(&a->mpitype), "MPI_Type_commit");
+    } else {
+        a->mpitype = da_type_mpi(type);
+    }
+
+    int shm = da_tunable_shm(), all_shm;
+    MPI_TRY(MPI_Allreduce(&shm, &all_shm, 1, MPI_INT, MPI_MIN, a->comm), "MPI_Allreduce");
+    a->use_shm = all_shm;
+    a->rma_method = da_tunable_rma_method();
+    a->rows_min_bytes = da_tunable_rows_min_bytes();
+
+    if ((rc = da_dist_local_shape(a->dist, a->rank, NULL, &a->local_elems))) goto fail;
+    MPI_Aint bytes = (MPI_Aint)(a->local_elems * (int64_t)esize);
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "alloc_shared_noncontig", "true");
+    MPI_TRY(MPI_Win_allocate_shared(bytes, 1, info, a->node_comm, &a->base, &a->shm_win),
+            "MPI_Win_allocate_shared");
+    MPI_TRY(MPI_Win_set_errhandler(a->shm_win, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
+    MPI_TRY(MPI_Win_create(a->base, bytes, 1, MPI_INFO_NULL, a->comm, &a->win), "MPI_Win_create");
+    MPI_TRY(MPI_Win_set_errhandler(a->win, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
+    MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->shm_win), "MPI_Win_lock_all");
+    MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->win), "MPI_Win_lock_all");
+    if (bytes) memset(a->base, 0, (size_t)bytes);
+
+    /* Where each rank's block is, for those on this node. */
+    a->peer_base = calloc((size_t)size, sizeof *a->peer_base);
+    if (!a->peer_base) {
+        rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory");
+        goto fail;
+    }
+    int node_size;
+    MPI_Comm_size(a->node_comm, &node_size);
+    MPI_Group g_comm, g_node;
+    MPI_Comm_group(a->comm, &g_comm);
+    MPI_Comm_group(a->node_comm, &g_node);
+    for (int nr = 0; nr < node_size; nr++) {
+        int cr;
+        MPI_Group_translate_ranks(g_node, 1, &nr, g_comm, &cr);
+        MPI_Aint sz;
+        int du;
+        void *ptr;
+        int mrc = MPI_Win_shared_query(a->shm_win, nr, &sz, &du, &ptr);
+        if (mrc != MPI_SUCCESS) {
+            MPI_Group_free(&g_comm);
+            MPI_Group_free(&g_node);
+            rc = da_mpi_error(mrc, "MPI_Win_shared_query");
+            goto fail;
+        }
+        if (a->use_shm || cr == a->rank) a->peer_base[cr] = ptr;
+    }
+    MPI_Group_free(&g_comm);
+    MPI_Group_free(&g_node);
+    /* CPU atomics and MPI accumulates must not mix on one element (MPI leaves
+       that undefined): atomics only when every rank can use them. */
+    a->acc_cpu = a->use_shm && node_size == size && da_type_has_cpu_atomics(type);
+
+    MPI_TRY(MPI_Win_sync(a->shm_win), "MPI_Win_sync");
+    MPI_TRY(MPI_Barrier(a->comm), "MPI_Barrier");
+    MPI_Info_free(&info);
+    if (da_handle_add(a, DA_HANDLE_ARRAY) != 0) {
+        rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory for the handle");
+        goto fail;
+    }
+    *out = a;
+    return DA_SUCCESS;
+fail:
+    if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+    release(a);
+    return rc;
+}
+
+int da_array_create(MPI_Comm comm, da_type_t type, const da_dist_t *dist, da_array_t **out)
+{
+    /* DA_OPAQUE here gets size 0, which create() rejects on this rank only */
+    return create(comm, type, da_type_size(type), dist, out);
+}
+
+int da_array_create_opaque(MPI_Comm comm, size_t elem_size, const da_dist_t *dist, da_array_t **out)
+{
+    return create(comm, DA_OPAQUE, elem_size, dist, out);
+}
+
+int da_array_dup(const da_array_t *a, da_array_t **out)
+{
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    return create(a->comm, a->type, a->esize, a->dist, out);
+}
+
+int da_array_destroy(da_array_t **pa)
+{
+    if (!pa) return da_error(DA_ERR_NULL, "da_array_destroy: NULL");
+    int rc = da_array_check(*pa);
+    if (rc) return rc;
+    da_array_t *a = *pa;
+    da_handle_remove(a);
+    MPI_Win_flush_all(a->win);
+    MPI_Barrier(a->comm); /* no rank may still be reading our block */
+    release(a);
+    *pa = NULL;
+    return DA_SUCCESS;
+}
+
+#define CHECK_OUT(a, ptr)                                                       \
+    do {                                                                        \
+        int rc_ = da_array_check(a);                                            \
+        if (rc_) return rc_;                                                    \
+        if (!(ptr)) return da_error(DA_ERR_NULL, "%s: NULL output", __func__);  \
+    } while (0)
+
+int da_array_ndim(const da_array_t *a, int *ndim)
+{
+    CHECK_OUT(a, ndim);
+    *ndim = a->ndim;
+    return DA_SUCCESS;
+}
+
+int da_array_shape(const da_array_t *a, int64_t *shape)
+{
+    CHECK_OUT(a, shape);
+    return da_dist_shape(a->dist, shape);
+}
+
+int da_array_type(const da_array_t *a, da_type_t *type, size_t *elem_size)
+{
+    CHECK_OUT(a, type);
+    *type = a->type;
+    if (elem_size) *elem_size = a->esize;
+    return DA_SUCCESS;
+}
+
+int da_array_dist(const da_array_t *a, da_dist_t **dist)
+{
+    CHECK_OUT(a, dist);
+    return da_dist_dup(a->dist, dist);
+}
+
+int da_array_comm(const da_array_t *a, MPI_Comm *comm)
+{
+    CHECK_OUT(a, comm);
+    *comm = a->comm;
+    return DA_SUCCESS;
+}
+
+int da_array_local(da_array_t *a, void **ptr, int64_t *lshape, int64_t *lstride)
+{
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    int64_t shp[DA_MAX_NDIM];
+    if ((rc = da_dist_local_shape(a->dist, a->rank, shp, NULL))) return rc;
+    if (ptr) *ptr = a->local_elems ? a->base : NULL;
+    if (lshape) memcpy(lshape, shp, sizeof *shp * a->ndim);
+    if (lstride) {
+        int64_t s = 1;
+        for (int i = a->ndim - 1; i >= 0; i--) {
+            lstride[i] = s;
+            s *= shp[i];
+        }
+    }
+    return DA_SUCCESS;
+}
+
+int da_array_local_box(const da_array_t *a, int64_t *lo, int64_t *hi)
+{
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    return da_dist_local_box(a->dist, a->rank, lo, hi);
+}
+
+int da_array_shares_memory_with(const da_array_t *a, int rank, int *shared)
+{
+    CHECK_OUT(a, shared);
+    if (rank < 0 || rank >= a->nranks)
+        return da_error(DA_ERR_RANK, "rank %d outside 0..%d", rank, a->nranks - 1);
+    *shared = a->peer_base[rank] != NULL;
+    return DA_SUCCESS;
+}
+
+int da_flush(da_array_t *a)
+{
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* our stores to peers' blocks */
+    int mrc = MPI_Win_flush_all(a->win);
+    return mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, "MPI_Win_flush_all");
+}
+
+int da_sync(da_array_t *a)
+{
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    int mrc = MPI_Win_flush_all(a->win);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->win);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->shm_win);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Barrier(a->comm);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->win);
+    if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->shm_win);
+    return mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, "da_sync");
+}

@@ -1,0 +1,34 @@
+/* Internal: the array object, shared by array.c (life cycle, queries) and
+   the data-movement files. */
+#ifndef DA_LIB_ARRAY_H
+#define DA_LIB_ARRAY_H
+
+#include "darray/array.h"
+#include "dist.h"
+
+struct da_array {
+    MPI_Comm comm;        /* our duplicate of the user's communicator */
+    MPI_Comm node_comm;   /* ranks of comm sharing this node */
+    int rank, nranks;
+    da_dist_t *dist;      /* our own copy of the map */
+    da_type_t type;
+    size_t esize;
+    MPI_Datatype mpitype; /* element type; for opaque a committed contiguous byte type */
+    int ndim;
+    MPI_Win win;          /* RMA window over comm on the node-shared memory */
+    MPI_Win shm_win;      /* shared-memory window over node_comm */
+    char *base;           /* this rank's block */
+    int64_t local_elems;
+    char **peer_base;     /* per comm rank: its block if reachable by load/store, else NULL */
+    int use_shm;          /* the same-node shortcut is on (agreed by all ranks) */
+    int acc_cpu;          /* accumulates use CPU atomics (all ranks on one node) */
+    int rma_method;
+    long rows_min_bytes;
+};
+
+/* DA_SUCCESS if a is a live array. */
+int da_array_check(const da_array_t *a);
+/* Translate an MPI error code into DA_ERR_MPI with MPI's message. */
+int da_mpi_error(int mpi_rc, const char *what);
+
+#endif

@@ -1,0 +1,496 @@
+/* Dense data movement: da_put, da_get, da_acc on a box with steps.
+ *
+ * The map splits a request into per-owner pieces. A piece owned by a rank
+ * whose block we can address (same node, shortcut on) moves by loads and
+ * stores; any other piece goes out as MPI RMA: one contiguous call when both
+ * sides are contiguous, else by the method chosen (DA_RMA_METHOD): one call
+ * with derived datatypes on both sides, a packed origin buffer with a target
+ * datatype, or one call per row. Boxes that lie on one owner skip the
+ * general decomposition and its allocations.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "error.h"
+#include "tunables.h"
+#include "types.h"
+
+typedef enum { DIR_GET, DIR_PUT, DIR_ACC } dir_t;
+
+/* MPI counts are int: contiguous calls go in chunks of this many elements. */
+#define CHUNK_ELEMS ((int64_t)1 << 30)
+
+typedef struct unpack {
+    struct unpack *next;
+    char *tmp;
+    da_piece_t piece;
+    int64_t lstr[DA_MAX_NDIM];
+} unpack_t;
+
+typedef struct {
+    da_array_t *a;
+    dir_t dir;
+    da_op_t op;
+    char *buf;
+    int64_t bstr[DA_MAX_NDIM]; /* buffer stride of one position, per dimension, in elements */
+    int64_t lstr[DA_MAX_NDIM]; /* current piece: owner's local strides, in elements */
+    char *tbase;               /* current piece: owner's block when addressable */
+    char *pack;                /* current piece: packing cursor */
+    int row_rank;              /* current piece's owner, for the rows method */
+    int last_target;           /* -1 none, -2 several, else the one RMA target */
+    unpack_t *unpacks;         /* gets to unpack after the flush */
+} xfer_t;
+
+/* ---- rows of a piece -------------------------------------------------- */
+
+typedef int (*row_fn)(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t tstep, int64_t ostep);
+
+/* Calls fn once per run of the innermost dimension, with element offsets
+   into the owner's block (toff) and into the buffer (ooff). */
+static int each_row(xfer_t *x, const da_piece_t *pc, int d, int64_t toff, int64_t ooff, row_fn fn)
+{
+    const da_dim_piece_t *p = pc->dim[d];
+    int64_t nr = da_dim_piece_total_runs(p);
+    int last = d == x->a->ndim - 1;
+    for (int64_t j = 0; j < nr; j++) {
+        da_run_t r;
+        da_dim_piece_run(p, j, &r);
+        if (last) {
+            int rc = fn(x, toff + r.local * x->lstr[d], ooff + r.pos * x->bstr[d], r.count,
+                        r.local_step * x->lstr[d], r.pos_step * x->bstr[d]);
+            if (rc) return rc;
+            continue;
+        }
+        for (int64_t e = 0; e < r.count; e++) {
+            int rc = each_row(x, pc, d + 1, toff + (r.local + e * r.local_step) * x->lstr[d],
+                              ooff + (r.pos + e * r.pos_step) * x->bstr[d], fn);
+            if (rc) return rc;
+        }
+    }
+    return DA_SUCCESS;
+}
+
+/* n elements of size es from src (stride ss) to dst (stride ds), strides in elements. */
+static void strided_copy(char *dst, int64_t ds, const char *src, int64_t ss, int64_t n, size_t es)
+{
+    if (ds == 1 && ss == 1) {
+        memcpy(dst, src, (size_t)n * es);
+        return;
+    }
+    switch (es) {
+    case 4:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 4, src + i * ss * 4, 4);
+        break;
+    case 8:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 8, src + i * ss * 8, 8);
+        break;
+    case 16:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 16, src + i * ss * 16, 16);
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * (int64_t)es, src + i * ss * (int64_t)es, es);
+    }
+}
+
+static int row_shm(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t tstep, int64_t ostep)
+{
+    size_t es = x->a->esize;
+    char *t = x->tbase + toff * (int64_t)es, *o = x->buf + ooff * (int64_t)es;
+    if (x->dir == DIR_GET) strided_copy(o, ostep, t, tstep, n, es);
+    else if (x->dir == DIR_PUT) strided_copy(t, tstep, o, ostep, n, es);
+    else
+        for (int64_t i = 0; i < n; i++)
+            da_type_atomic_acc(x->a->type, x->op, t + i * tstep * (int64_t)es, o + i * ostep * (int64_t)es);
+    return DA_SUCCESS;
+}
+
+static int row_pack(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t tstep, int64_t ostep)
+{
+    (void)toff;
+    (void)tstep;
+    size_t es = x->a->esize;
+    strided_copy(x->pack, 1, x->buf + ooff * (int64_t)es, ostep, n, es);
+    x->pack += n * (int64_t)es;
+    return DA_SUCCESS;
+}
+
+static int row_unpack(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t tstep, int64_t ostep)
+{
+    (void)toff;
+    (void)tstep;
+    size_t es = x->a->esize;
+    strided_copy(x->buf + ooff * (int64_t)es, ostep, x->pack, 1, n, es);
+    x->pack += n * (int64_t)es;
+    return DA_SUCCESS;
+}
+
+/* ---- MPI datatypes ------------------------------------------------------- */
+
+/* count copies of inner, stride bytes apart; counts beyond int in two levels. */
+static int big_hvector(int64_t count, int64_t stride, MPI_Datatype inner, MPI_Datatype *out)
+{
+    if (count <= INT32_MAX) return MPI_Type_create_hvector((int)count, 1, stride, inner, out);
+    int64_t q = count / CHUNK_ELEMS, r = count % CHUNK_ELEMS;
+    MPI_Datatype chunk, body, tail;
+    int rc = MPI_Type_create_hvector((int)CHUNK_ELEMS, 1, stride, inner, &chunk);
+    if (rc) return rc;
+    rc = MPI_Type_create_hvector((int)q, 1, stride * CHUNK_ELEMS, chunk, &body);
+    MPI_Type_free(&chunk);
+    if (rc || !r) {
+        *out = body;
+        return rc;
+    }
+    if ((rc = MPI_Type_create_hvector((int)r, 1, stride, inner, &tail))) {
+        MPI_Type_free(&body);
+        return rc;
+    }
+    int bl[2] = {1, 1};
+    MPI_Aint disp[2] = {0, (MPI_Aint)(q * CHUNK_ELEMS * stride)};
+    MPI_Datatype types[2] = {body, tail};
+    rc = MPI_Type_create_struct(2, bl, disp, types, out);
+    MPI_Type_free(&body);
+    MPI_Type_free(&tail);
+    return rc;
+}
+
+/* The piece's elements on one side, as displacements from that side's base:
+   the owner's block (target) or the user buffer (origin). */
+static int side_type(const xfer_t *x, const da_piece_t *pc, int d, int target, MPI_Datatype *out)
+{
+    const da_dim_piece_t *p = pc->dim[d];
+    int64_t es = (int64_t)x->a->esize, str = target ? x->lstr[d] : x->bstr[d];
+    MPI_Datatype inner = x->a->mpitype;
+    int rc;
+    if (d < x->a->ndim - 1 && (rc = side_type(x, pc, d + 1, target, &inner))) return rc;
+    int64_t nr = da_dim_piece_total_runs(p);
+    if (nr > INT32_MAX) return MPI_ERR_COUNT;
+    MPI_Datatype *types = malloc(sizeof *types * (size_t)nr);
+    MPI_Aint *disp = malloc(sizeof *disp * (size_t)nr);
+    int *bl = malloc(sizeof *bl * (size_t)nr);
+    int64_t made = 0;
+    rc = (!types || !disp || !bl) ? MPI_ERR_NO_MEM : MPI_SUCCESS;
+    for (int64_t j = 0; j < nr && !rc; j++, made++) {
+        da_run_t r;
+        da_dim_piece_run(p, j, &r);
+        int64_t start = target ? r.local : r.pos, step = target ? r.local_step : r.pos_step;
+        disp[j] = (MPI_Aint)(start * str * es);
+        bl[j] = 1;
+        rc = big_hvector(r.count, step * str * es, inner, &types[j]);
+    }
+    if (!rc) rc = MPI_Type_create_struct((int)nr, bl, disp, types, out);
+    for (int64_t j = 0; j < made; j++) MPI_Type_free(&types[j]);
+    if (d < x->a->ndim - 1) MPI_Type_free(&inner);
+    free(types);
+    free(disp);
+    free(bl);
+    return rc;
+}
+
+/* ---- RMA calls ------------------------------------------------------------ */
+
+static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatype otype, int64_t tdisp,
+                    int64_t tcount, MPI_Datatype ttype)
+{
+    da_array_t *a = x->a;
+    int rc;
+    switch (x->dir) {
+    case DIR_GET: rc = MPI_Get(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win); break;
+    case DIR_PUT: rc = MPI_Put(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win); break;
+    default:
+        rc = MPI_Accumulate(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, da_op_mpi(x->op), a->win);
+    }
+    if (rc != MPI_SUCCESS) return da_mpi_error(rc, "RMA call");
+    x->last_target = x->last_target == -1 || x->last_target == rank ? rank : -2;
+    return DA_SUCCESS;
+}
+
+/* Both sides contiguous: n elements from origin to target, in int-sized chunks. */
+static int rma_contig(xfer_t *x, int rank, char *obuf, int64_t tbyte, int64_t n)
+{
+    int64_t es = (int64_t)x->a->esize;
+    for (int64_t done = 0; done < n; done += CHUNK_ELEMS) {
+        int64_t c = n - done < CHUNK_ELEMS ? n - done : CHUNK_ELEMS;
+        int rc = rma_call(x, rank, obuf + done * es, c, x->a->mpitype, tbyte + done * es, c, x->a->mpitype);
+        if (rc) return rc;
+    }
+    return DA_SUCCESS;
+}
+
+static int row_rma(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t tstep, int64_t ostep)
+{
+    int64_t es = (int64_t)x->a->esize;
+    if (tstep == 1 && ostep == 1) return rma_contig(x, x->row_rank, x->buf + ooff * es, toff * es, n);
+    MPI_Datatype ot, tt;
+    int rc = big_hvector(n, ostep * es, x->a->mpitype, &ot);
+    if (rc) return da_mpi_error(rc, "row datatype");
+    if ((rc = big_hvector(n, tstep * es, x->a->mpitype, &tt))) {
+        MPI_Type_free(&ot);
+        return da_mpi_error(rc, "row datatype");
+    }
+    MPI_Type_commit(&ot);
+    MPI_Type_commit(&tt);
+    rc = rma_call(x, x->row_rank, x->buf + ooff * es, 1, ot, toff * es, 1, tt);
+    MPI_Type_free(&ot);
+    MPI_Type_free(&tt);
+    return rc;
+}
+
+/* Whether one side of the piece is one contiguous range; its first element. */
+static int side_contiguous(const xfer_t *x, const da_piece_t *pc, int target, int64_t *first)
+{
+    int64_t span = 1, start = 0;
+    for (int d = x->a->ndim - 1; d >= 0; d--) {
+        const da_dim_piece_t *p = pc->dim[d];
+        if (da_dim_piece_total_runs(p) != 1) return 0;
+        da_run_t r;
+        da_dim_piece_run(p, 0, &r);
+        int64_t str = target ? x->lstr[d] : x->bstr[d];
+        start += (target ? r.local : r.pos) * str;
+        if (r.count == 1) continue;
+        if ((target ? r.local_step : r.pos_step) * str != span) return 0;
+        span *= r.count;
+    }
+    *first = start;
+    return 1;
+}
+
+/* Innermost rows contiguous on both sides and at least `bytes` long. */
+static int rows_are_long(const xfer_t *x, const da_piece_t *pc, long bytes)
+{
+    const da_dim_piece_t *p = pc->dim[x->a->ndim - 1];
+    int64_t nr = da_dim_piece_total_runs(p);
+    for (int64_t j = 0; j < nr; j++) {
+        da_run_t r;
+        da_dim_piece_run(p, j, &r);
+        if (r.count > 1 && (r.local_step != 1 || r.pos_step != 1)) return 0;
+        if (r.count * (int64_t)x->a->esize < bytes) return 0;
+    }
+    return 1;
+}
+
+static int piece_rma(xfer_t *x, const da_piece_t *pc)
+{
+    da_array_t *a = x->a;
+    int64_t es = (int64_t)a->esize, tfirst, ofirst;
+    if (side_contiguous(x, pc, 1, &tfirst) && side_contiguous(x, pc, 0, &ofirst))
+        return rma_contig(x, pc->rank, x->buf + ofirst * es, tfirst * es, pc->count);
+
+    int method = a->rma_method;
+    if (method == DA_RMA_AUTO) method = rows_are_long(x, pc, a->rows_min_bytes) ? DA_RMA_ROWS : DA_RMA_DATATYPE;
+    if (method == DA_RMA_ROWS) {
+        x->row_rank = pc->rank;
+        return each_row(x, pc, 0, 0, 0, row_rma);
+    }
+    MPI_Datatype tt, ot;
+    int rc = side_type(x, pc, 0, 1, &tt);
+    if (rc) return da_mpi_error(rc, "target datatype");
+    MPI_Type_commit(&tt);
+    if (method == DA_RMA_PACK) {
+        char *tmp = malloc((size_t)(pc->count * es));
+        unpack_t *u = malloc(sizeof *u);
+        if (!tmp || !u) {
+            free(tmp);
+            free(u);
+            MPI_Type_free(&tt);
+            return da_error(DA_ERR_NOMEM, "no memory to pack %lld elements", (long long)pc->count);
+        }
+        if (x->dir != DIR_GET) {
+            x->pack = tmp;
+            each_row(x, pc, 0, 0, 0, row_pack);
+        }
+        rc = pc->count <= INT32_MAX ? rma_call(x, pc->rank, tmp, pc->count, a->mpitype, 0, 1, tt)
+                                    : da_error(DA_ERR_OVERFLOW, "pack method: piece of %lld elements",
+                                               (long long)pc->count);
+        /* the buffer must live until the flush; gets unpack then */
+        *u = (unpack_t){.next = x->unpacks, .tmp = tmp, .piece = *pc};
+        memcpy(u->lstr, x->lstr, sizeof u->lstr);
+        x->unpacks = u;
+        MPI_Type_free(&tt);
+        return rc;
+    }
+    if ((rc = side_type(x, pc, 0, 0, &ot))) {
+        MPI_Type_free(&tt);
+        return da_mpi_error(rc, "origin datatype");
+    }
+    MPI_Type_commit(&ot);
+    rc = rma_call(x, pc->rank, x->buf, 1, ot, 0, 1, tt);
+    MPI_Type_free(&ot);
+    MPI_Type_free(&tt);
+    return rc;
+}
+
+/* ---- pieces --------------------------------------------------------------- */
+
+static void owner_strides(const da_array_t *a, int rank, int64_t *lstr)
+{
+    int c[DA_MAX_NDIM];
+    int r = rank;
+    for (int i = a->ndim - 1; i >= 0; i--) {
+        c[i] = r % a->dist->grid[i];
+        r /= a->dist->grid[i];
+    }
+    int64_t s = 1;
+    for (int i = a->ndim - 1; i >= 0; i--) {
+        lstr[i] = s;
+        s *= da_dim_local_count(&a->dist->dim[i], c[i]);
+    }
+}
+
+static int do_piece(xfer_t *x, const da_piece_t *pc)
+{
+    da_array_t *a = x->a;
+    owner_strides(a, pc->rank, x->lstr);
+    x->tbase = a->peer_base[pc->rank];
+    int by_memory = x->tbase && (x->dir != DIR_ACC || a->acc_cpu);
+    if (!by_memory) return piece_rma(x, pc);
+    if (pc->count == 1) { /* one element: no row walk */
+        int64_t toff = 0, ooff = 0;
+        for (int d = 0; d < a->ndim; d++) {
+            toff += pc->dim[d]->runs[0].local * x->lstr[d];
+            ooff += pc->dim[d]->runs[0].pos * x->bstr[d];
+        }
+        return row_shm(x, toff, ooff, 1, 1, 1);
+    }
+    return each_row(x, pc, 0, 0, 0, row_shm);
+}
+
+/* The box's piece when it lies on one owner, built without allocation.
+   Returns 0 if the box spans owners (or it cannot tell cheaply). */
+static int single_piece(const da_array_t *a, const int64_t *lo, const int64_t *step, const int64_t *npos,
+                        da_piece_t *pc, da_dim_piece_t *dp, da_run_t *runs)
+{
+    int rank = 0;
+    int64_t count = 1;
+    for (int d = 0; d < a->ndim; d++) {
+        const dim_map_t *m = &a->dist->dim[d];
+        int64_t s = step ? step[d] : 1, n = npos[d], l, l1;
+        int c = da_dim_owner(m, lo[d], &l);
+        if (n > 1) {
+            int single = m->p == 1 || m->kind == DA_DIST_BLOCK || m->kind == DA_DIST_BLOCK_GA ||
+                         m->kind == DA_DIST_IRREGULAR || m->kind == DA_DIST_NONE;
+            if (!single || m->kind == DA_DIST_UNSTRUCTURED) return 0;
+            if (da_dim_owner(m, lo[d] + (n - 1) * s, &l1) != c) return 0;
+        }
+        runs[d] = (da_run_t){0, lo[d], l, n, 1, s, s};
+        dp[d] = (da_dim_piece_t){.coord = c, .count = n, .nruns = 1, .runs = &runs[d], .reps = 1};
+        pc->dim[d] = &dp[d];
+        rank = rank * m->p + c;
+        count *= n;
+    }
+    pc->rank = rank;
+    pc->count = count;
+    return 1;
+}
+
+/* ---- the calls ------------------------------------------------------------ */
+
+/* Local completion of the RMA calls issued, then the unpacking of packed
+   gets, and the packing buffers freed. */
+static int finish(xfer_t *x, int rc)
+{
+    da_array_t *a = x->a;
+    if (x->last_target != -1) {
+        int mrc = x->last_target >= 0 ? MPI_Win_flush_local(x->last_target, a->win)
+                                      : MPI_Win_flush_local_all(a->win);
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local");
+    }
+    while (x->unpacks) {
+        unpack_t *u = x->unpacks;
+        x->unpacks = u->next;
+        if (x->dir == DIR_GET && !rc) {
+            x->pack = u->tmp;
+            memcpy(x->lstr, u->lstr, sizeof x->lstr);
+            each_row(x, &u->piece, 0, 0, 0, row_unpack);
+        }
+        free(u->tmp);
+        free(u);
+    }
+    return rc;
+}
+
+static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, const int64_t *lo,
+                    const int64_t *hi, const int64_t *step, const void *buf, const int64_t *ld)
+{
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    if (!lo || !hi) return da_error(DA_ERR_NULL, "lo or hi is NULL");
+    int64_t npos[DA_MAX_NDIM], count = 1;
+    for (int d = 0; d < a->ndim; d++) {
+        int64_t s = step ? step[d] : 1, n = a->dist->shape[d];
+        if (s < 1) return da_error(DA_ERR_STEP, "step[%d] = %lld, must be >= 1", d, (long long)s);
+        if (lo[d] < 0 || hi[d] > n || hi[d] < lo[d])
+            return da_error(DA_ERR_BOUNDS, "box dimension %d: [%lld, %lld) not within [0, %lld)", d,
+                            (long long)lo[d], (long long)hi[d], (long long)n);
+        npos[d] = (hi[d] - lo[d] + s - 1) / s;
+        count *= npos[d];
+    }
+    if (dir == DIR_ACC && (rc = da_op_check(a->type, op))) return rc;
+    if (count == 0) return DA_SUCCESS;
+    if (!buf) return da_error(DA_ERR_NULL, "buffer is NULL for a box of %lld elements", (long long)count);
+
+    xfer_t x = {.a = a, .dir = dir, .op = op, .buf = (char *)buf, .last_target = -1};
+    x.bstr[a->ndim - 1] = 1;
+    for (int d = a->ndim - 2; d >= 0; d--) {
+        int64_t extent = ld ? ld[d] : npos[d + 1];
+        if (extent < npos[d + 1])
+            return da_error(DA_ERR_STRIDE, "ld[%d] = %lld is less than the box's %lld elements in dimension %d", d,
+                            (long long)extent, (long long)npos[d + 1], d + 1);
+        x.bstr[d] = x.bstr[d + 1] * extent;
+    }
+
+    char *scaled = NULL;
+    if (dir == DIR_ACC && alpha && !da_type_is_one(a->type, alpha)) {
+        /* A = A op (alpha * buf): scale into a dense copy of the box first */
+        scaled = malloc((size_t)(count * (int64_t)a->esize));
+        if (!scaled) return da_error(DA_ERR_NOMEM, "no memory to scale %lld elements", (long long)count);
+        int64_t k[DA_MAX_NDIM] = {0};
+        int last = a->ndim - 1;
+        for (int64_t i = 0; i < count; i += npos[last]) {
+            int64_t off = 0;
+            for (int d = 0; d < last; d++) off += k[d] * x.bstr[d];
+            da_type_scale(a->type, alpha, (const char *)buf + off * (int64_t)a->esize,
+                          scaled + i * (int64_t)a->esize, (size_t)npos[last]);
+            for (int d = last - 1; d >= 0 && ++k[d] == npos[d]; d--) k[d] = 0;
+        }
+        x.buf = scaled;
+        for (int d = last - 1; d >= 0; d--) x.bstr[d] = x.bstr[d + 1] * npos[d + 1];
+    }
+
+    da_piece_t one;
+    da_dim_piece_t dp[DA_MAX_NDIM];
+    da_run_t runs[DA_MAX_NDIM];
+    da_decomp_t *dec = NULL;
+    if (single_piece(a, lo, step, npos, &one, dp, runs)) {
+        rc = do_piece(&x, &one);
+    } else {
+        rc = da_dist_decompose_box(a->dist, lo, hi, step, &dec);
+        for (int64_t i = 0; !rc && i < da_decomp_npieces(dec); i++) {
+            da_piece_t pc;
+            da_decomp_piece(dec, i, &pc);
+            rc = do_piece(&x, &pc);
+        }
+    }
+    rc = finish(&x, rc); /* before freeing dec: pieces kept for unpacking point into it */
+    da_decomp_free(dec);
+    free(scaled);
+    return rc;
+}
+
+int da_put(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step, const void *buf,
+           const int64_t *ld)
+{
+    return transfer(a, DIR_PUT, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld);
+}
+
+int da_get(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step, void *buf,
+           const int64_t *ld)
+{
+    return transfer(a, DIR_GET, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld);
+}
+
+int da_acc(da_array_t *a, da_op_t op, const void *alpha, const int64_t *lo, const int64_t *hi,
+           const int64_t *step, const void *buf, const int64_t *ld)
+{
+    return transfer(a, DIR_ACC, op, alpha, lo, hi, step, buf, ld);
+}

@@ -1,0 +1,35 @@
+/* DA_* environment variables. Read when an array is created, so a program
+   may change them between creations (benchmarks do, to compare paths). */
+#include "tunables.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static long env_long(const char *name, long def)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) return def;
+    char *end;
+    long x = strtol(v, &end, 10);
+    return *end ? def : x;
+}
+
+int da_tunable_shm(void)
+{
+    return env_long("DA_SHM", 1) != 0;
+}
+
+int da_tunable_rma_method(void)
+{
+    const char *v = getenv("DA_RMA_METHOD");
+    if (!v) return DA_RMA_AUTO;
+    if (!strcmp(v, "datatype")) return DA_RMA_DATATYPE;
+    if (!strcmp(v, "pack")) return DA_RMA_PACK;
+    if (!strcmp(v, "rows")) return DA_RMA_ROWS;
+    return DA_RMA_AUTO;
+}
+
+long da_tunable_rows_min_bytes(void)
+{
+    return env_long("DA_RMA_ROWS_MIN_BYTES", 65536);
+}

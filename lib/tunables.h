@@ -1,0 +1,16 @@
+/* Internal: the DA_* environment variables, read in one place.
+   docs/tunables.md lists them all; keep the two in step. */
+#ifndef DA_LIB_TUNABLES_H
+#define DA_LIB_TUNABLES_H
+
+enum da_rma_method { DA_RMA_AUTO = 0, DA_RMA_DATATYPE, DA_RMA_PACK, DA_RMA_ROWS };
+
+/* DA_SHM: 1 (default) lets same-node peers use loads and stores on shared
+   memory; 0 sends every transfer through MPI RMA. */
+int da_tunable_shm(void);
+/* DA_RMA_METHOD: auto | datatype | pack | rows, how a strided remote piece is sent. */
+int da_tunable_rma_method(void);
+/* DA_RMA_ROWS_MIN_BYTES: in auto mode, rows at least this long go one RMA call each. */
+long da_tunable_rows_min_bytes(void);
+
+#endif
