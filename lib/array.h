@@ -24,6 +24,7 @@ struct da_array {
     int acc_cpu;          /* accumulates use CPU atomics (all ranks on one node) */
     int rma_method;
     long rows_min_bytes;
+    int64_t max_count;    /* most elements per MPI call (DA_RMA_MAX_COUNT) */
 };
 
 /* DA_SUCCESS if a is a live array. */

@@ -18,8 +18,6 @@
 
 typedef enum { DIR_GET, DIR_PUT, DIR_ACC } dir_t;
 
-/* MPI counts are int: contiguous calls go in chunks of this many elements. */
-#define CHUNK_ELEMS ((int64_t)1 << 30)
 
 typedef struct unpack {
     struct unpack *next;
@@ -127,16 +125,17 @@ static int row_unpack(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t 
 
 /* ---- MPI datatypes ------------------------------------------------------- */
 
-/* count copies of inner, stride bytes apart; counts beyond int in two levels. */
-static int big_hvector(int64_t count, int64_t stride, MPI_Datatype inner, MPI_Datatype *out)
+/* count copies of inner, stride bytes apart. MPI counts are int: counts
+   above `chunk` become chunks of chunks. */
+static int big_hvector(int64_t count, int64_t chunk, int64_t stride, MPI_Datatype inner, MPI_Datatype *out)
 {
-    if (count <= INT32_MAX) return MPI_Type_create_hvector((int)count, 1, stride, inner, out);
-    int64_t q = count / CHUNK_ELEMS, r = count % CHUNK_ELEMS;
-    MPI_Datatype chunk, body, tail;
-    int rc = MPI_Type_create_hvector((int)CHUNK_ELEMS, 1, stride, inner, &chunk);
+    if (count <= chunk) return MPI_Type_create_hvector((int)count, 1, stride, inner, out);
+    int64_t q = count / chunk, r = count % chunk;
+    MPI_Datatype piece, body, tail;
+    int rc = MPI_Type_create_hvector((int)chunk, 1, stride, inner, &piece);
     if (rc) return rc;
-    rc = MPI_Type_create_hvector((int)q, 1, stride * CHUNK_ELEMS, chunk, &body);
-    MPI_Type_free(&chunk);
+    rc = MPI_Type_create_hvector((int)q, 1, stride * chunk, piece, &body);
+    MPI_Type_free(&piece);
     if (rc || !r) {
         *out = body;
         return rc;
@@ -146,7 +145,7 @@ static int big_hvector(int64_t count, int64_t stride, MPI_Datatype inner, MPI_Da
         return rc;
     }
     int bl[2] = {1, 1};
-    MPI_Aint disp[2] = {0, (MPI_Aint)(q * CHUNK_ELEMS * stride)};
+    MPI_Aint disp[2] = {0, (MPI_Aint)(q * chunk * stride)};
     MPI_Datatype types[2] = {body, tail};
     rc = MPI_Type_create_struct(2, bl, disp, types, out);
     MPI_Type_free(&body);
@@ -176,7 +175,7 @@ static int side_type(const xfer_t *x, const da_piece_t *pc, int d, int target, M
         int64_t start = target ? r.local : r.pos, step = target ? r.local_step : r.pos_step;
         disp[j] = (MPI_Aint)(start * str * es);
         bl[j] = 1;
-        rc = big_hvector(r.count, step * str * es, inner, &types[j]);
+        rc = big_hvector(r.count, x->a->max_count, step * str * es, inner, &types[j]);
     }
     if (!rc) rc = MPI_Type_create_struct((int)nr, bl, disp, types, out);
     for (int64_t j = 0; j < made; j++) MPI_Type_free(&types[j]);
@@ -209,8 +208,9 @@ static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatyp
 static int rma_contig(xfer_t *x, int rank, char *obuf, int64_t tbyte, int64_t n)
 {
     int64_t es = (int64_t)x->a->esize;
-    for (int64_t done = 0; done < n; done += CHUNK_ELEMS) {
-        int64_t c = n - done < CHUNK_ELEMS ? n - done : CHUNK_ELEMS;
+    int64_t chunk = x->a->max_count;
+    for (int64_t done = 0; done < n; done += chunk) {
+        int64_t c = n - done < chunk ? n - done : chunk;
         int rc = rma_call(x, rank, obuf + done * es, c, x->a->mpitype, tbyte + done * es, c, x->a->mpitype);
         if (rc) return rc;
     }
@@ -222,9 +222,9 @@ static int row_rma(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t tst
     int64_t es = (int64_t)x->a->esize;
     if (tstep == 1 && ostep == 1) return rma_contig(x, x->row_rank, x->buf + ooff * es, toff * es, n);
     MPI_Datatype ot, tt;
-    int rc = big_hvector(n, ostep * es, x->a->mpitype, &ot);
+    int rc = big_hvector(n, x->a->max_count, ostep * es, x->a->mpitype, &ot);
     if (rc) return da_mpi_error(rc, "row datatype");
-    if ((rc = big_hvector(n, tstep * es, x->a->mpitype, &tt))) {
+    if ((rc = big_hvector(n, x->a->max_count, tstep * es, x->a->mpitype, &tt))) {
         MPI_Type_free(&ot);
         return da_mpi_error(rc, "row datatype");
     }
@@ -299,9 +299,15 @@ static int piece_rma(xfer_t *x, const da_piece_t *pc)
             x->pack = tmp;
             each_row(x, pc, 0, 0, 0, row_pack);
         }
-        rc = pc->count <= INT32_MAX ? rma_call(x, pc->rank, tmp, pc->count, a->mpitype, 0, 1, tt)
-                                    : da_error(DA_ERR_OVERFLOW, "pack method: piece of %lld elements",
-                                               (long long)pc->count);
+        MPI_Datatype packed;
+        rc = big_hvector(pc->count, a->max_count, es, a->mpitype, &packed);
+        if (rc) {
+            rc = da_mpi_error(rc, "packed datatype");
+        } else {
+            MPI_Type_commit(&packed);
+            rc = rma_call(x, pc->rank, tmp, 1, packed, 0, 1, tt);
+            MPI_Type_free(&packed);
+        }
         /* the buffer must live until the flush; gets unpack then */
         *u = (unpack_t){.next = x->unpacks, .tmp = tmp, .piece = *pc};
         memcpy(u->lstr, x->lstr, sizeof u->lstr);

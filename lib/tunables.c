@@ -2,6 +2,7 @@
    may change them between creations (benchmarks do, to compare paths). */
 #include "tunables.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,4 +33,10 @@ int da_tunable_rma_method(void)
 long da_tunable_rows_min_bytes(void)
 {
     return env_long("DA_RMA_ROWS_MIN_BYTES", 65536);
+}
+
+long da_tunable_max_count(void)
+{
+    long v = env_long("DA_RMA_MAX_COUNT", 1L << 30);
+    return v < 1 ? 1 : v > INT32_MAX ? INT32_MAX : v;
 }

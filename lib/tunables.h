@@ -12,5 +12,8 @@ int da_tunable_shm(void);
 int da_tunable_rma_method(void);
 /* DA_RMA_ROWS_MIN_BYTES: in auto mode, rows at least this long go one RMA call each. */
 long da_tunable_rows_min_bytes(void);
+/* DA_RMA_MAX_COUNT: most elements in one MPI call or datatype level (MPI
+   counts are int); default 2^30. Small values exercise the chunking in tests. */
+long da_tunable_max_count(void);
 
 #endif
