@@ -397,9 +397,13 @@ static int finish(xfer_t *x, int rc)
 {
     da_array_t *a = x->a;
     if (x->last_target != -1) {
-        int mrc = x->last_target >= 0 ? MPI_Win_flush_local(x->last_target, a->win)
-                                      : MPI_Win_flush_local_all(a->win);
-        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local");
+        /* A get needs its data here (local completion); a put or acc is
+           completed at the target, so that later calls from this rank,
+           to any element, see it: program order without a da_flush. */
+        int t = x->last_target, mrc;
+        if (x->dir == DIR_GET) mrc = t >= 0 ? MPI_Win_flush_local(t, a->win) : MPI_Win_flush_local_all(a->win);
+        else mrc = t >= 0 ? MPI_Win_flush(t, a->win) : MPI_Win_flush_all(a->win);
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush");
     }
     while (x->unpacks) {
         unpack_t *u = x->unpacks;

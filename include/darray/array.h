@@ -74,8 +74,9 @@ DA_API int da_array_shares_memory_with(const da_array_t *a, int rank, int *share
 /* Blocking one-sided transfers of the box [lo, hi) with step (NULL: all 1).
  * buf holds the box's elements row-major; ld (NULL: dense) gives, as in GA,
  * ndim-1 leading dimensions: ld[i] is the buffer's extent along dimension
- * i+1, at least the box's count there. A put or acc returns when buf may be
- * reused; a get returns with the data in buf. */
+ * i+1, at least the box's count there. A put or acc returns when it is
+ * complete at the target (buf may be reused, and any later call sees it); a
+ * get returns with the data in buf. */
 DA_API int da_put(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step,
                   const void *buf, const int64_t *ld);
 DA_API int da_get(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step, void *buf,
