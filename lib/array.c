@@ -16,6 +16,7 @@
 #include "handle.h"
 #include "tunables.h"
 #include "types.h"
+#include "wait.h"
 
 int da_mpi_error(int mpi_rc, const char *what)
 {
@@ -87,8 +88,8 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
     uint64_t fp = local_rc ? 0 : da_dist_fingerprint(dist);
     long mine[4] = {local_rc != 0, (long)type, (long)esize, (long)(fp >> 1)};
     long mx[4], mn[4];
-    if (MPI_Allreduce(mine, mx, 4, MPI_LONG, MPI_MAX, comm) != MPI_SUCCESS ||
-        MPI_Allreduce(mine, mn, 4, MPI_LONG, MPI_MIN, comm) != MPI_SUCCESS)
+    if (da_allreduce(mine, mx, 4, MPI_LONG, MPI_MAX, comm) != MPI_SUCCESS ||
+        da_allreduce(mine, mn, 4, MPI_LONG, MPI_MIN, comm) != MPI_SUCCESS)
         return da_error(DA_ERR_MPI, "da_array_create: agreement failed");
     if (local_rc) return local_rc;
     if (mx[0]) return da_error(DA_ERR_COLLECTIVE, "da_array_create: another rank passed an invalid argument");
@@ -120,7 +121,7 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
     }
 
     int shm = da_tunable_shm(), all_shm;
-    MPI_TRY(MPI_Allreduce(&shm, &all_shm, 1, MPI_INT, MPI_MIN, a->comm), "MPI_Allreduce");
+    MPI_TRY(da_allreduce(&shm, &all_shm, 1, MPI_INT, MPI_MIN, a->comm), "MPI_Allreduce");
     a->use_shm = all_shm;
     a->rma_method = da_tunable_rma_method();
     a->rows_min_bytes = da_tunable_rows_min_bytes();
@@ -172,7 +173,7 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
     a->acc_cpu = a->use_shm && node_size == size && da_type_has_cpu_atomics(type);
 
     MPI_TRY(MPI_Win_sync(a->shm_win), "MPI_Win_sync");
-    MPI_TRY(MPI_Barrier(a->comm), "MPI_Barrier");
+    MPI_TRY(da_barrier(a->comm), "MPI_Barrier");
     MPI_Info_free(&info);
     if (da_handle_add(a, DA_HANDLE_ARRAY) != 0) {
         rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory for the handle");
@@ -212,7 +213,7 @@ int da_array_destroy(da_array_t **pa)
     da_array_t *a = *pa;
     da_handle_remove(a);
     MPI_Win_flush_all(a->win);
-    MPI_Barrier(a->comm); /* no rank may still be reading our block */
+    da_barrier(a->comm); /* no rank may still be reading our block */
     release(a);
     *pa = NULL;
     return DA_SUCCESS;
@@ -309,7 +310,7 @@ int da_sync(da_array_t *a)
     int mrc = MPI_Win_flush_all(a->win);
     if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->win);
     if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->shm_win);
-    if (mrc == MPI_SUCCESS) mrc = MPI_Barrier(a->comm);
+    if (mrc == MPI_SUCCESS) mrc = da_barrier(a->comm);
     if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->win);
     if (mrc == MPI_SUCCESS) mrc = MPI_Win_sync(a->shm_win);
     return mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, "da_sync");

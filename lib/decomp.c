@@ -91,8 +91,10 @@ static int walk_cyclic(const dim_map_t *m, int64_t lo, int64_t s, int64_t npos, 
     for (int64_t k = 0; k < first; k++) {
         int64_t gi = lo + k * s;
         int c = (int)(gi % p);
-        int64_t cnt = (npos - 1 - k) / kstep + 1;
-        int rc = push(out, c, 0, (da_run_t){k, gi, gi / p, cnt, kstep, s * kstep, s / g});
+        int64_t cnt = (npos - 1 - k) / kstep + 1, gstep;
+        /* overflow means the next element would lie beyond the extent: cnt is 1 */
+        if (__builtin_mul_overflow(s, kstep, &gstep)) gstep = s;
+        int rc = push(out, c, 0, (da_run_t){k, gi, gi / p, cnt, kstep, gstep, s / g});
         if (rc) return rc;
     }
     return DA_SUCCESS;
@@ -106,8 +108,8 @@ static int walk_blocks(const dim_map_t *m, int64_t lo, int64_t s, int64_t k0, in
     while (k < k1) {
         int64_t g = lo + k * s, l;
         int c = da_dim_owner(m, g, &l);
-        int64_t end = (g / m->b + 1) * m->b; /* end of g's block */
-        int64_t cnt = (end - 1 - g) / s + 1;
+        int64_t left = m->b - g % m->b; /* indices from g to the end of its block */
+        int64_t cnt = (left - 1) / s + 1;
         if (cnt > k1 - k) cnt = k1 - k;
         int rc = push(out, c, tail, (da_run_t){k, g, l, cnt, 1, s, s});
         if (rc) return rc;
@@ -116,38 +118,50 @@ static int walk_blocks(const dim_map_t *m, int64_t lo, int64_t s, int64_t k0, in
     return DA_SUCCESS;
 }
 
-/* Unstructured: every position looked up in the table; consecutive positions
-   of one owner join a run while both strides stay constant. */
+/* Unstructured: every position looked up in the table, then, per owner in
+   position order, consecutive positions join a run while both strides stay
+   constant (positive). Sorting by owner keeps the cost independent of the
+   number of parts. */
+typedef struct {
+    int coord;
+    int64_t pos, local;
+} hit_t;
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const hit_t *x = a, *y = b;
+    if (x->coord != y->coord) return x->coord < y->coord ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
 static int walk_table(const dim_map_t *m, int64_t lo, int64_t s, int64_t npos, found_list_t *out)
 {
-    /* last open run per coordinate, as an index into out, -1 if none */
-    int64_t *open = malloc(sizeof *open * (size_t)m->p);
-    if (!open) return da_error(DA_ERR_NOMEM, "decomposition: no memory");
-    for (int c = 0; c < m->p; c++) open[c] = -1;
+    hit_t *h = malloc(sizeof *h * (size_t)(npos ? npos : 1));
+    if (!h) return da_error(DA_ERR_NOMEM, "decomposition: no memory");
+    for (int64_t k = 0; k < npos; k++) {
+        h[k].pos = k;
+        h[k].coord = da_dim_owner(m, lo + k * s, &h[k].local);
+    }
+    qsort(h, (size_t)npos, sizeof *h, cmp_hit);
     int rc = DA_SUCCESS;
-    for (int64_t k = 0; k < npos && !rc; k++) {
-        int64_t g = lo + k * s, l;
-        int c = da_dim_owner(m, g, &l);
-        if (open[c] >= 0) {
-            da_run_t *r = &out->v[open[c]].run;
-            int64_t dk = k - (r->pos + (r->count - 1) * r->pos_step);
-            int64_t dl = l - (r->local + (r->count - 1) * r->local_step);
+    da_run_t *r = NULL;
+    for (int64_t i = 0; i < npos && !rc; i++) {
+        if (r && h[i].coord == h[i - 1].coord) {
+            int64_t dk = h[i].pos - h[i - 1].pos, dl = h[i].local - h[i - 1].local;
             if (r->count == 1 && dl > 0) {
                 r->pos_step = dk;
                 r->global_step = dk * s;
                 r->local_step = dl;
-                r->count = 2;
-                continue;
             }
             if (dk == r->pos_step && dl == r->local_step) {
                 r->count++;
                 continue;
             }
         }
-        open[c] = out->n;
-        rc = push(out, c, 0, (da_run_t){k, g, l, 1, 1, s, 1});
+        rc = push(out, h[i].coord, 0, (da_run_t){h[i].pos, lo + h[i].pos * s, h[i].local, 1, 1, s, 1});
+        r = &out->v[out->n - 1].run;
     }
-    free(open);
+    free(h);
     return rc;
 }
 
@@ -246,7 +260,7 @@ int da_dist_decompose_box(const da_dist_t *d, const int64_t *lo, const int64_t *
         if (lo[i] < 0 || hi[i] > d->shape[i] || hi[i] < lo[i])
             return da_error(DA_ERR_BOUNDS, "box dimension %d: [%lld, %lld) not within [0, %lld)", i,
                             (long long)lo[i], (long long)hi[i], (long long)d->shape[i]);
-        npos[i] = (hi[i] - lo[i] + s - 1) / s;
+        npos[i] = (hi[i] - lo[i]) / s + ((hi[i] - lo[i]) % s != 0);
         count *= npos[i]; /* cannot overflow: bounded by the array's element count */
     }
     da_decomp_t *dec = calloc(1, sizeof *dec);

@@ -33,7 +33,8 @@ int da_dim_owner(const dim_map_t *m, int64_t g, int64_t *local)
     switch (m->kind) {
     case DA_DIST_BLOCK: {
         int64_t q = m->n / m->p, r = m->n % m->p;
-        c = g < r * (q + 1) ? (int)(g / (q + 1)) : (int)(r + (g - r * (q + 1)) / q);
+        /* the first r parts hold q+1; written to avoid overflow near INT64_MAX */
+        c = g / (q + 1) < r ? (int)(g / (q + 1)) : (int)(r + (g - r * (q + 1)) / q);
         *local = g - m->starts[c];
         return c;
     }
@@ -69,7 +70,7 @@ int64_t da_dim_local_count(const dim_map_t *m, int c)
         full = m->n / cycle;
         rem = m->n - full * cycle;
     }
-    int64_t extra = rem - c * m->b;
+    int64_t extra = (c > 0 && m->b > rem / c) ? 0 : rem - c * m->b; /* c*b > rem: nothing left */
     if (extra < 0) extra = 0;
     if (extra > m->b) extra = m->b;
     return full * m->b + extra;
@@ -221,15 +222,13 @@ static int build_unstructured(int i, dim_map_t *m, const da_dim_spec_t *s)
         return da_error(DA_ERR_UNSTRUCTURED, "dimension %d: lists hold %lld indices, extent is %lld", i,
                         (long long)total, (long long)m->n);
     m->counts = malloc(sizeof *m->counts * m->p);
-    m->lists = malloc(sizeof *m->lists * m->p);
-    int64_t *pool = malloc(sizeof *pool * (size_t)(m->n ? m->n : 1));
+    m->lists = calloc((size_t)m->p, sizeof *m->lists); /* lists[0] owns the pool, freed by free_dim */
+    if (m->lists) m->lists[0] = malloc(sizeof *m->lists[0] * (size_t)m->n);
     m->owner_of = malloc(sizeof *m->owner_of * (size_t)m->n);
     m->local_of = malloc(sizeof *m->local_of * (size_t)m->n);
-    if (!m->counts || !m->lists || !pool || !m->owner_of || !m->local_of) {
-        free(pool);
+    if (!m->counts || !m->lists || !m->lists[0] || !m->owner_of || !m->local_of)
         return da_error(DA_ERR_NOMEM, "dimension %d: no memory for the index table", i);
-    }
-    m->lists[0] = pool;
+    int64_t *pool = m->lists[0];
     for (int64_t g = 0; g < m->n; g++) m->owner_of[g] = -1;
     int64_t off = 0;
     for (int c = 0; c < m->p; c++) {
@@ -273,8 +272,8 @@ static int build_dim(int i, dim_map_t *m, const da_dim_spec_t *s)
             break;
         }
         case DA_DIST_BLOCK_GA:
-            m->b = (n + p - 1) / p;
-            st = c * m->b < n ? c * m->b : n;
+            m->b = n / p + (n % p != 0); /* ceil(n/p) */
+            st = c > n / m->b ? n : (c * m->b < n ? c * m->b : n);
             break;
         case DA_DIST_IRREGULAR:
             st = c < p ? s->starts[c] : n;

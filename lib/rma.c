@@ -432,7 +432,7 @@ static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, con
         if (lo[d] < 0 || hi[d] > n || hi[d] < lo[d])
             return da_error(DA_ERR_BOUNDS, "box dimension %d: [%lld, %lld) not within [0, %lld)", d,
                             (long long)lo[d], (long long)hi[d], (long long)n);
-        npos[d] = (hi[d] - lo[d] + s - 1) / s;
+        npos[d] = (hi[d] - lo[d]) / s + ((hi[d] - lo[d]) % s != 0);
         count *= npos[d];
     }
     if (dir == DIR_ACC && (rc = da_op_check(a->type, op))) return rc;
