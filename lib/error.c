@@ -46,6 +46,8 @@ const char *da_strerror(int code)
     case DA_ERR_OVERFLOW: return "size does not fit in 64 bits";
     case DA_ERR_NOT_CONTIGUOUS: return "query needs contiguous local ranges (block, irregular or not distributed)";
     case DA_ERR_INTERNAL: return "internal darray error: please report it";
+    case DA_ERR_REQUEST: return "not a request handle issued by darray";
+    case DA_ERR_REQUEST_DONE: return "request already completed (waited or tested done before)";
     default: return "unknown darray error code";
     }
 }

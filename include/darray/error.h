@@ -35,7 +35,9 @@ enum {
     DA_ERR_RANK = -19,          /* rank outside the communicator */
     DA_ERR_OVERFLOW = -20,      /* a size does not fit in 64 bits */
     DA_ERR_NOT_CONTIGUOUS = -21,/* the query needs a contiguous local range but the kind is cyclic or unstructured */
-    DA_ERR_INTERNAL = -22       /* a darray bug: please report it */
+    DA_ERR_INTERNAL = -22,      /* a darray bug: please report it */
+    DA_ERR_REQUEST = -23,       /* not a request handle darray issued */
+    DA_ERR_REQUEST_DONE = -24   /* the request was already completed by da_wait or da_test */
 };
 
 /* A fixed sentence explaining an error code. Never NULL. */
