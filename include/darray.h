@@ -6,5 +6,6 @@
 #include "darray/error.h"
 #include "darray/dist.h"
 #include "darray/array.h"
+#include "darray/request.h"
 
 #endif

@@ -9,11 +9,13 @@
  */
 #include "array.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "handle.h"
+#include "request.h"
 #include "tunables.h"
 #include "types.h"
 #include "wait.h"
@@ -62,11 +64,42 @@ static void release(da_array_t *a)
     free(a);
 }
 
-/* Everything the ranks must agree on, reduced so that disagreement shows. */
-typedef struct {
-    long bad;       /* max: a rank found a local error */
-    long lo[3];     /* min of (type, esize, fingerprint halves) */
-} agreement_t;
+/* Live arrays in creation order. MPI_Finalize frees the windows of arrays
+   the program forgot to destroy (the UCX device aborts in MPI_Finalize
+   otherwise); every rank created them in the same order, so destroying them
+   in that order keeps the collective calls matched. */
+static da_array_t *live_first, *live_last;
+static int finalize_hook_set;
+
+static void unlink_live(da_array_t *a)
+{
+    if (a->live_prev) a->live_prev->live_next = a->live_next;
+    else live_first = a->live_next;
+    if (a->live_next) a->live_next->live_prev = a->live_prev;
+    else live_last = a->live_prev;
+}
+
+static int at_finalize(MPI_Comm comm, int key, void *value, void *extra)
+{
+    (void)comm, (void)key, (void)value, (void)extra;
+    int n = 0;
+    while (live_first) {
+        da_array_t *a = live_first;
+        da_array_destroy(&a);
+        n++;
+    }
+    if (n) fprintf(stderr, "darray: %d array(s) were not destroyed before MPI_Finalize; freed them then\n", n);
+    return MPI_SUCCESS;
+}
+
+static void set_finalize_hook(void)
+{
+    if (finalize_hook_set) return;
+    int key;
+    if (MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, at_finalize, &key, NULL) == MPI_SUCCESS &&
+        MPI_Comm_set_attr(MPI_COMM_SELF, key, NULL) == MPI_SUCCESS)
+        finalize_hook_set = 1;
+}
 
 static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *dist, da_array_t **out)
 {
@@ -179,6 +212,11 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
         rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory for the handle");
         goto fail;
     }
+    set_finalize_hook();
+    a->live_prev = live_last;
+    if (live_last) live_last->live_next = a;
+    else live_first = a;
+    live_last = a;
     *out = a;
     return DA_SUCCESS;
 fail:
@@ -211,12 +249,14 @@ int da_array_destroy(da_array_t **pa)
     int rc = da_array_check(*pa);
     if (rc) return rc;
     da_array_t *a = *pa;
+    int rc_req = da_request_complete_array(a);
     da_handle_remove(a);
+    unlink_live(a);
     MPI_Win_flush_all(a->win);
     da_barrier(a->comm); /* no rank may still be reading our block */
     release(a);
     *pa = NULL;
-    return DA_SUCCESS;
+    return rc_req;
 }
 
 #define CHECK_OUT(a, ptr)                                                       \

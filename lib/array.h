@@ -25,6 +25,7 @@ struct da_array {
     int rma_method;
     long rows_min_bytes;
     int64_t max_count;    /* most elements per MPI call (DA_RMA_MAX_COUNT) */
+    da_array_t *live_prev, *live_next; /* creation order, for MPI_Finalize */
 };
 
 /* DA_SUCCESS if a is a live array. */

@@ -13,17 +13,22 @@
 
 #include "array.h"
 #include "error.h"
+#include "request.h"
 #include "tunables.h"
 #include "types.h"
 
 typedef enum { DIR_GET, DIR_PUT, DIR_ACC } dir_t;
 
 
+/* A packed get to unpack at completion. It owns a copy of its piece (runs
+   expanded), since the decomposition is gone by then. */
 typedef struct unpack {
     struct unpack *next;
     char *tmp;
     da_piece_t piece;
     int64_t lstr[DA_MAX_NDIM];
+    da_dim_piece_t dims[DA_MAX_NDIM];
+    da_run_t runs[]; /* all dimensions' runs */
 } unpack_t;
 
 typedef struct {
@@ -38,6 +43,10 @@ typedef struct {
     int row_rank;              /* current piece's owner, for the rows method */
     int last_target;           /* -1 none, -2 several, else the one RMA target */
     unpack_t *unpacks;         /* gets to unpack after the flush */
+    int nb;                    /* non-blocking: request-based RMA calls */
+    MPI_Request *reqs;         /* nb: the MPI requests issued */
+    int64_t nreqs, reqcap;
+    char *scaled;              /* acc with alpha: the scaled copy of buf, owned */
 } xfer_t;
 
 /* ---- rows of a piece -------------------------------------------------- */
@@ -193,6 +202,25 @@ static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatyp
 {
     da_array_t *a = x->a;
     int rc;
+    if (x->nb) {
+        if (x->nreqs == x->reqcap) {
+            int64_t ncap = x->reqcap ? 2 * x->reqcap : 4;
+            MPI_Request *nr = realloc(x->reqs, sizeof *nr * (size_t)ncap);
+            if (!nr) return da_error(DA_ERR_NOMEM, "no memory for requests");
+            x->reqs = nr;
+            x->reqcap = ncap;
+        }
+        MPI_Request *r = &x->reqs[x->nreqs];
+        switch (x->dir) {
+        case DIR_GET: rc = MPI_Rget(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win, r); break;
+        case DIR_PUT: rc = MPI_Rput(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win, r); break;
+        default:
+            rc = MPI_Raccumulate(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, da_op_mpi(x->op),
+                                 a->win, r);
+        }
+        if (rc == MPI_SUCCESS) x->nreqs++;
+        return rc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(rc, "request-based RMA call");
+    }
     switch (x->dir) {
     case DIR_GET: rc = MPI_Get(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win); break;
     case DIR_PUT: rc = MPI_Put(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win); break;
@@ -269,6 +297,27 @@ static int rows_are_long(const xfer_t *x, const da_piece_t *pc, long bytes)
     return 1;
 }
 
+/* An unpack record holding a copy of pc with its runs expanded. */
+static unpack_t *copy_piece(int ndim, const da_piece_t *pc)
+{
+    int64_t total = 0;
+    for (int d = 0; d < ndim; d++) total += da_dim_piece_total_runs(pc->dim[d]);
+    unpack_t *u = calloc(1, sizeof *u + sizeof(da_run_t) * (size_t)total);
+    if (!u) return NULL;
+    u->piece.rank = pc->rank;
+    u->piece.count = pc->count;
+    da_run_t *r = u->runs;
+    for (int d = 0; d < ndim; d++) {
+        const da_dim_piece_t *p = pc->dim[d];
+        int64_t nr = da_dim_piece_total_runs(p);
+        for (int64_t j = 0; j < nr; j++) da_dim_piece_run(p, j, &r[j]);
+        u->dims[d] = (da_dim_piece_t){.coord = p->coord, .count = p->count, .nruns = nr, .runs = r, .reps = 1};
+        u->piece.dim[d] = &u->dims[d];
+        r += nr;
+    }
+    return u;
+}
+
 static int piece_rma(xfer_t *x, const da_piece_t *pc)
 {
     da_array_t *a = x->a;
@@ -288,7 +337,7 @@ static int piece_rma(xfer_t *x, const da_piece_t *pc)
     MPI_Type_commit(&tt);
     if (method == DA_RMA_PACK) {
         char *tmp = malloc((size_t)(pc->count * es));
-        unpack_t *u = malloc(sizeof *u);
+        unpack_t *u = copy_piece(a->ndim, pc);
         if (!tmp || !u) {
             free(tmp);
             free(u);
@@ -309,7 +358,8 @@ static int piece_rma(xfer_t *x, const da_piece_t *pc)
             MPI_Type_free(&packed);
         }
         /* the buffer must live until the flush; gets unpack then */
-        *u = (unpack_t){.next = x->unpacks, .tmp = tmp, .piece = *pc};
+        u->next = x->unpacks;
+        u->tmp = tmp;
         memcpy(u->lstr, x->lstr, sizeof u->lstr);
         x->unpacks = u;
         MPI_Type_free(&tt);
@@ -391,20 +441,10 @@ static int single_piece(const da_array_t *a, const int64_t *lo, const int64_t *s
 
 /* ---- the calls ------------------------------------------------------------ */
 
-/* Local completion of the RMA calls issued, then the unpacking of packed
-   gets, and the packing buffers freed. */
-static int finish(xfer_t *x, int rc)
+/* What remains once the RMA calls are complete: unpack packed gets, free
+   the packing buffers and the scaled copy. */
+static int finish_after_rma(xfer_t *x, int rc)
 {
-    da_array_t *a = x->a;
-    if (x->last_target != -1) {
-        /* A get needs its data here (local completion); a put or acc is
-           completed at the target, so that later calls from this rank,
-           to any element, see it: program order without a da_flush. */
-        int t = x->last_target, mrc;
-        if (x->dir == DIR_GET) mrc = t >= 0 ? MPI_Win_flush_local(t, a->win) : MPI_Win_flush_local_all(a->win);
-        else mrc = t >= 0 ? MPI_Win_flush(t, a->win) : MPI_Win_flush_all(a->win);
-        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush");
-    }
     while (x->unpacks) {
         unpack_t *u = x->unpacks;
         x->unpacks = u->next;
@@ -416,12 +456,61 @@ static int finish(xfer_t *x, int rc)
         free(u->tmp);
         free(u);
     }
+    free(x->scaled);
+    x->scaled = NULL;
     return rc;
 }
 
-static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, const int64_t *lo,
-                    const int64_t *hi, const int64_t *step, const void *buf, const int64_t *ld)
+/* Blocking completion. A get needs its data here (local completion); a put
+   or acc is completed at the target, so that later calls from this rank, to
+   any element, see it: program order without a da_flush. */
+static int finish_blocking(xfer_t *x, int rc)
 {
+    da_array_t *a = x->a;
+    if (x->last_target != -1) {
+        int t = x->last_target, mrc;
+        if (x->dir == DIR_GET) mrc = t >= 0 ? MPI_Win_flush_local(t, a->win) : MPI_Win_flush_local_all(a->win);
+        else mrc = t >= 0 ? MPI_Win_flush(t, a->win) : MPI_Win_flush_all(a->win);
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush");
+    }
+    return finish_after_rma(x, rc);
+}
+
+static int finish_request(void *ctx, int rc)
+{
+    xfer_t *x = ctx;
+    rc = finish_after_rma(x, rc);
+    free(x);
+    return rc;
+}
+
+/* Non-blocking: the pending state moves into a request. On an error before
+   anything is pending, the calls already issued are waited for here. */
+static int finish_nb(xfer_t *x, int rc, da_request_t *req)
+{
+    if (rc) {
+        if (x->nreqs && x->reqs) MPI_Waitall((int)x->nreqs, x->reqs, MPI_STATUSES_IGNORE);
+        free(x->reqs);
+        return finish_after_rma(x, rc);
+    }
+    xfer_t *ctx = malloc(sizeof *ctx);
+    if (!ctx) {
+        rc = da_error(DA_ERR_NOMEM, "no memory for a request");
+        return finish_nb(x, rc, req);
+    }
+    *ctx = *x;
+    rc = da_request_new(x->a, x->reqs, x->nreqs, finish_request, ctx, req);
+    if (rc) {
+        free(ctx);
+        return finish_nb(x, rc, req);
+    }
+    return DA_SUCCESS;
+}
+
+static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, const int64_t *lo,
+                    const int64_t *hi, const int64_t *step, const void *buf, const int64_t *ld, da_request_t *req)
+{
+    if (req) *req = DA_REQUEST_NULL;
     int rc = da_array_check(a);
     if (rc) return rc;
     if (!lo || !hi) return da_error(DA_ERR_NULL, "lo or hi is NULL");
@@ -439,7 +528,7 @@ static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, con
     if (count == 0) return DA_SUCCESS;
     if (!buf) return da_error(DA_ERR_NULL, "buffer is NULL for a box of %lld elements", (long long)count);
 
-    xfer_t x = {.a = a, .dir = dir, .op = op, .buf = (char *)buf, .last_target = -1};
+    xfer_t x = {.a = a, .dir = dir, .op = op, .buf = (char *)buf, .last_target = -1, .nb = req != NULL};
     x.bstr[a->ndim - 1] = 1;
     for (int d = a->ndim - 2; d >= 0; d--) {
         int64_t extent = ld ? ld[d] : npos[d + 1];
@@ -449,10 +538,9 @@ static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, con
         x.bstr[d] = x.bstr[d + 1] * extent;
     }
 
-    char *scaled = NULL;
     if (dir == DIR_ACC && alpha && !da_type_is_one(a->type, alpha)) {
         /* A = A op (alpha * buf): scale into a dense copy of the box first */
-        scaled = malloc((size_t)(count * (int64_t)a->esize));
+        char *scaled = x.scaled = malloc((size_t)(count * (int64_t)a->esize));
         if (!scaled) return da_error(DA_ERR_NOMEM, "no memory to scale %lld elements", (long long)count);
         int64_t k[DA_MAX_NDIM] = {0};
         int last = a->ndim - 1;
@@ -481,26 +569,45 @@ static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, con
             rc = do_piece(&x, &pc);
         }
     }
-    rc = finish(&x, rc); /* before freeing dec: pieces kept for unpacking point into it */
     da_decomp_free(dec);
-    free(scaled);
-    return rc;
+    return req ? finish_nb(&x, rc, req) : finish_blocking(&x, rc);
 }
 
 int da_put(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step, const void *buf,
            const int64_t *ld)
 {
-    return transfer(a, DIR_PUT, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld);
+    return transfer(a, DIR_PUT, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld, NULL);
 }
 
 int da_get(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step, void *buf,
            const int64_t *ld)
 {
-    return transfer(a, DIR_GET, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld);
+    return transfer(a, DIR_GET, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld, NULL);
 }
 
 int da_acc(da_array_t *a, da_op_t op, const void *alpha, const int64_t *lo, const int64_t *hi,
            const int64_t *step, const void *buf, const int64_t *ld)
 {
-    return transfer(a, DIR_ACC, op, alpha, lo, hi, step, buf, ld);
+    return transfer(a, DIR_ACC, op, alpha, lo, hi, step, buf, ld, NULL);
+}
+
+int da_nbput(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step, const void *buf,
+             const int64_t *ld, da_request_t *req)
+{
+    if (!req) return da_error(DA_ERR_NULL, "da_nbput: req is NULL");
+    return transfer(a, DIR_PUT, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld, req);
+}
+
+int da_nbget(da_array_t *a, const int64_t *lo, const int64_t *hi, const int64_t *step, void *buf,
+             const int64_t *ld, da_request_t *req)
+{
+    if (!req) return da_error(DA_ERR_NULL, "da_nbget: req is NULL");
+    return transfer(a, DIR_GET, DA_OP_REPLACE, NULL, lo, hi, step, buf, ld, req);
+}
+
+int da_nbacc(da_array_t *a, da_op_t op, const void *alpha, const int64_t *lo, const int64_t *hi,
+             const int64_t *step, const void *buf, const int64_t *ld, da_request_t *req)
+{
+    if (!req) return da_error(DA_ERR_NULL, "da_nbacc: req is NULL");
+    return transfer(a, DIR_ACC, op, alpha, lo, hi, step, buf, ld, req);
 }

@@ -9,7 +9,7 @@
 
 #define SPINS_BEFORE_YIELD 200
 
-int da_wait(MPI_Request *req)
+int da_mpi_wait(MPI_Request *req)
 {
     int done = 0;
     for (long i = 0;; i++) {
@@ -23,12 +23,12 @@ int da_barrier(MPI_Comm comm)
 {
     MPI_Request req;
     int rc = MPI_Ibarrier(comm, &req);
-    return rc == MPI_SUCCESS ? da_wait(&req) : rc;
+    return rc == MPI_SUCCESS ? da_mpi_wait(&req) : rc;
 }
 
 int da_allreduce(const void *in, void *out, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
     MPI_Request req;
     int rc = MPI_Iallreduce(in, out, count, type, op, comm, &req);
-    return rc == MPI_SUCCESS ? da_wait(&req) : rc;
+    return rc == MPI_SUCCESS ? da_mpi_wait(&req) : rc;
 }
