@@ -48,6 +48,9 @@ const char *da_strerror(int code)
     case DA_ERR_INTERNAL: return "internal darray error: please report it";
     case DA_ERR_REQUEST: return "not a request handle issued by darray";
     case DA_ERR_REQUEST_DONE: return "request already completed (waited or tested done before)";
+    case DA_ERR_HELD: return "mutex already held by this rank";
+    case DA_ERR_NOT_HELD: return "mutex not held by this rank";
+    case DA_ERR_THREAD_LEVEL: return "MPI must be initialised with MPI_THREAD_MULTIPLE for this";
     default: return "unknown darray error code";
     }
 }

@@ -37,7 +37,10 @@ enum {
     DA_ERR_NOT_CONTIGUOUS = -21,/* the query needs a contiguous local range but the kind is cyclic or unstructured */
     DA_ERR_INTERNAL = -22,      /* a darray bug: please report it */
     DA_ERR_REQUEST = -23,       /* not a request handle darray issued */
-    DA_ERR_REQUEST_DONE = -24   /* the request was already completed by da_wait or da_test */
+    DA_ERR_REQUEST_DONE = -24,  /* the request was already completed by da_wait or da_test */
+    DA_ERR_HELD = -25,          /* the mutex is already held by this rank (or still held at destroy) */
+    DA_ERR_NOT_HELD = -26,      /* unlocking a mutex this rank does not hold */
+    DA_ERR_THREAD_LEVEL = -27   /* needs MPI initialised with MPI_THREAD_MULTIPLE */
 };
 
 /* A fixed sentence explaining an error code. Never NULL. */
