@@ -6,6 +6,11 @@
 #include "darray/error.h"
 #include "darray/dist.h"
 #include "darray/array.h"
+#include "darray/coll.h"
 #include "darray/request.h"
+#include "darray/gather.h"
+#include "darray/atomic.h"
+#include "darray/mutex.h"
+#include "darray/progress.h"
 
 #endif

@@ -47,6 +47,7 @@ typedef struct {
     MPI_Request *reqs;         /* nb: the MPI requests issued */
     int64_t nreqs, reqcap;
     char *scaled;              /* acc with alpha: the scaled copy of buf, owned */
+    int rget_noncontig;        /* nb: an MPI_Rget with a derived target type was issued */
 } xfer_t;
 
 /* ---- rows of a piece -------------------------------------------------- */
@@ -211,6 +212,7 @@ static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatyp
             x->reqcap = ncap;
         }
         MPI_Request *r = &x->reqs[x->nreqs];
+        if (x->dir == DIR_GET && ttype != a->mpitype) x->rget_noncontig = 1;
         switch (x->dir) {
         case DIR_GET: rc = MPI_Rget(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win, r); break;
         case DIR_PUT: rc = MPI_Rput(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win, r); break;
@@ -479,6 +481,13 @@ static int finish_blocking(xfer_t *x, int rc)
 static int finish_request(void *ctx, int rc)
 {
     xfer_t *x = ctx;
+    /* MPICH 4.0 (ch4:ucx) completes an MPI_Rget whose target datatype is not
+       contiguous before its data has arrived (docs/mpi-issues.md): a local
+       flush waits for the data. */
+    if (x->rget_noncontig) {
+        int mrc = MPI_Win_flush_local_all(x->a->win);
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local_all");
+    }
     rc = finish_after_rma(x, rc);
     free(x);
     return rc;

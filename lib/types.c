@@ -139,7 +139,7 @@ int da_type_has_cpu_atomics(da_type_t t)
         memcpy(out, &o_, sizeof o_);                     \
     } while (0)
 
-static void combine(da_type_t t, da_op_t op, const void *old, const void *v, void *out)
+void da_type_combine(da_type_t t, da_op_t op, const void *old, const void *v, void *out)
 {
     switch (t) {
     case DA_INT32: APPLY_INT(int32_t, old, v, out); break;
@@ -159,12 +159,12 @@ void da_type_atomic_acc(da_type_t t, da_op_t op, void *target, const void *value
     if (da_type_size(t) == 4) {
         uint32_t *w = target, old = __atomic_load_n(w, __ATOMIC_RELAXED), nw;
         do {
-            combine(t, op, &old, value, &nw);
+            da_type_combine(t, op, &old, value, &nw);
         } while (!__atomic_compare_exchange_n(w, &old, nw, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
     } else {
         uint64_t *w = target, old = __atomic_load_n(w, __ATOMIC_RELAXED), nw;
         do {
-            combine(t, op, &old, value, &nw);
+            da_type_combine(t, op, &old, value, &nw);
         } while (!__atomic_compare_exchange_n(w, &old, nw, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
     }
 }

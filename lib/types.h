@@ -16,6 +16,8 @@ MPI_Op da_op_mpi(da_op_t op);
 int da_type_is_one(da_type_t t, const void *alpha);
 /* dst[i] = alpha * src[i] for n elements. */
 void da_type_scale(da_type_t t, const void *alpha, const void *src, void *dst, size_t n);
+/* *out = *old op *v, one element, not atomic (out may alias old). */
+void da_type_combine(da_type_t t, da_op_t op, const void *old, const void *v, void *out);
 /* *target = *target op value, atomically with respect to other calls of this
    function on the same element from any process sharing the memory. */
 void da_type_atomic_acc(da_type_t t, da_op_t op, void *target, const void *value);

@@ -1,0 +1,650 @@
+/* Point lists and plans: gather, scatter, scatter-accumulate.
+ *
+ * Inspector: every point is resolved to (owner rank, element offset in the
+ * owner's block). Points whose owner's block we can address (same node)
+ * keep a direct address; the others are sorted by (rank, offset) with a
+ * radix sort, deduplicated into slots of a packed buffer, and cut into one
+ * group per owner (at most DA_RMA_MAX_COUNT slots), each with an hindexed
+ * MPI datatype whose blocks are runs of adjacent offsets.
+ * Executor: direct points move by loads and stores; each group is one RMA
+ * call between the packed buffer and the owner's block.
+ */
+#include "darray/gather.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "error.h"
+#include "handle.h"
+#include "radix.h"
+#include "request.h"
+#include "types.h"
+
+typedef struct {
+    int rank;
+    int64_t first, nslots; /* slots [first, first + nslots) of the packed buffer */
+    MPI_Datatype ttype;    /* the slots' elements in the owner's block */
+} group_t;
+
+/* How the points travel: by memory or by RMA. */
+typedef struct {
+    int64_t ndirect;
+    int64_t *d_user; /* list index of each direct point */
+    char **d_addr;   /* its address */
+    int64_t nremote;
+    int64_t *r_user; /* list index of each remote point, sorted by (rank, offset) */
+    int64_t *r_slot; /* its slot */
+    int64_t nslots;
+    int64_t *slot_last; /* last list index writing each slot (scatter: last wins) */
+    int64_t ngroups;
+    group_t *groups;
+} route_t;
+
+struct da_plan {
+    da_array_t *a;
+    int64_t n;
+    route_t route;     /* direct where the block is addressable */
+    route_t rma_route; /* everything by RMA: accumulates when CPU atomics are off */
+    int32_t *rank;     /* resolved points, kept to build rma_route when needed */
+    int64_t *off;
+    char *packed;      /* blocking replays reuse this buffer */
+    size_t packed_bytes;
+};
+
+/* ---- inspector ------------------------------------------------------------ */
+
+/* Owner rank and element offset of every point; validates them all first. */
+static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, int32_t *rank,
+                   int64_t *off)
+{
+    const da_dist_t *d = a->dist;
+    int nd = d->ndim;
+    /* Per-dimension lookup tables when the extent is small next to n: one
+       array access instead of the kind's arithmetic. */
+    int32_t *tc[DA_MAX_NDIM] = {0};
+    int64_t *tl[DA_MAX_NDIM] = {0};
+    int rc = DA_SUCCESS;
+    for (int k = 0; k < nd && !rc; k++) {
+        int64_t ext = d->shape[k];
+        if (ext > n + 4096) continue;
+        tc[k] = malloc(sizeof *tc[k] * (size_t)ext);
+        tl[k] = malloc(sizeof *tl[k] * (size_t)ext);
+        if (!tc[k] || !tl[k]) {
+            rc = da_error(DA_ERR_NOMEM, "no memory for lookup tables");
+            break;
+        }
+        for (int64_t g = 0; g < ext; g++) tc[k][g] = da_dim_owner(&d->dim[k], g, &tl[k][g]);
+    }
+    int64_t total = 1;
+    for (int k = 0; k < nd; k++) total *= d->shape[k];
+    for (int64_t i = 0; i < n && !rc; i++) {
+        int64_t g[DA_MAX_NDIM];
+        if (flat) {
+            int64_t f = flat[i];
+            if (f < 0 || f >= total) {
+                rc = da_error(DA_ERR_BOUNDS, "point %lld: flat index %lld outside [0, %lld)", (long long)i,
+                              (long long)f, (long long)total);
+                break;
+            }
+            for (int k = nd - 1; k >= 0; k--) {
+                g[k] = f % d->shape[k];
+                f /= d->shape[k];
+            }
+        } else {
+            for (int k = 0; k < nd; k++) {
+                g[k] = coords[i * nd + k];
+                if (g[k] < 0 || g[k] >= d->shape[k]) {
+                    rc = da_error(DA_ERR_BOUNDS, "point %lld: coordinate %d = %lld outside [0, %lld)", (long long)i,
+                                  k, (long long)g[k], (long long)d->shape[k]);
+                    break;
+                }
+            }
+            if (rc) break;
+        }
+        int64_t r = 0, o = 0, stride = 1;
+        int c[DA_MAX_NDIM];
+        int64_t l[DA_MAX_NDIM];
+        for (int k = 0; k < nd; k++) {
+            if (tc[k]) {
+                c[k] = tc[k][g[k]];
+                l[k] = tl[k][g[k]];
+            } else {
+                c[k] = da_dim_owner(&d->dim[k], g[k], &l[k]);
+            }
+            r = r * d->grid[k] + c[k];
+        }
+        for (int k = nd - 1; k >= 0; k--) {
+            o += l[k] * stride;
+            if (k) stride *= da_dim_local_count(&d->dim[k], c[k]);
+        }
+        rank[i] = (int32_t)r;
+        off[i] = o;
+    }
+    for (int k = 0; k < nd; k++) {
+        free(tc[k]);
+        free(tl[k]);
+    }
+    return rc;
+}
+
+static void free_route(route_t *r)
+{
+    for (int64_t g = 0; g < r->ngroups; g++) MPI_Type_free(&r->groups[g].ttype);
+    free(r->d_user);
+    free(r->d_addr);
+    free(r->r_user);
+    free(r->r_slot);
+    free(r->slot_last);
+    free(r->groups);
+    memset(r, 0, sizeof *r);
+}
+
+static int bits_of(uint64_t x)
+{
+    int b = 0;
+    while (x) {
+        b++;
+        x >>= 1;
+    }
+    return b;
+}
+
+typedef struct {
+    int32_t rank;
+    int64_t off, user;
+} point_t;
+
+static int cmp_point(const void *x, const void *y)
+{
+    const point_t *p = x, *q = y;
+    if (p->rank != q->rank) return p->rank < q->rank ? -1 : 1;
+    if (p->off != q->off) return p->off < q->off ? -1 : 1;
+    return p->user < q->user ? -1 : p->user > q->user;
+}
+
+/* Sort the remote points by (rank, offset, list index). */
+static int sort_remote(const da_plan_t *p, int64_t nrem, const int64_t *users, point_t *out)
+{
+    int64_t maxoff = 0;
+    for (int64_t k = 0; k < nrem; k++)
+        if (p->off[users[k]] > maxoff) maxoff = p->off[users[k]];
+    int ob = bits_of((uint64_t)maxoff), rb = bits_of((uint64_t)(p->a->nranks - 1));
+    if (ob + rb <= 64) {
+        da_kv_t *kv = malloc(sizeof *kv * (size_t)(nrem ? nrem : 1));
+        if (!kv) return da_error(DA_ERR_NOMEM, "no memory to sort %lld points", (long long)nrem);
+        for (int64_t k = 0; k < nrem; k++) {
+            int64_t u = users[k];
+            kv[k].key = ((uint64_t)p->rank[u] << ob) | (uint64_t)p->off[u];
+            kv[k].value = u;
+        }
+        if (da_radix_sort(kv, nrem, ob + rb)) {
+            free(kv);
+            return da_error(DA_ERR_NOMEM, "no memory to sort %lld points", (long long)nrem);
+        }
+        for (int64_t k = 0; k < nrem; k++) {
+            int64_t u = kv[k].value;
+            out[k] = (point_t){p->rank[u], p->off[u], u};
+        }
+        free(kv);
+        return DA_SUCCESS;
+    }
+    for (int64_t k = 0; k < nrem; k++) out[k] = (point_t){p->rank[users[k]], p->off[users[k]], users[k]};
+    qsort(out, (size_t)nrem, sizeof *out, cmp_point);
+    return DA_SUCCESS;
+}
+
+/* One group's datatype: runs of adjacent offsets as hindexed blocks. */
+static int group_type(const da_array_t *a, const point_t *pts, const int64_t *first_of_slot, int64_t s0,
+                      int64_t ns, MPI_Datatype *out)
+{
+    int *bl = malloc(sizeof *bl * (size_t)ns);
+    MPI_Aint *disp = malloc(sizeof *disp * (size_t)ns);
+    if (!bl || !disp) {
+        free(bl);
+        free(disp);
+        return da_error(DA_ERR_NOMEM, "no memory for a datatype");
+    }
+    int nruns = 0;
+    int64_t prev = -2;
+    for (int64_t s = s0; s < s0 + ns; s++) {
+        int64_t o = pts[first_of_slot[s]].off;
+        if (o == prev + 1) {
+            bl[nruns - 1]++;
+        } else {
+            bl[nruns] = 1;
+            disp[nruns] = (MPI_Aint)(o * (int64_t)a->esize);
+            nruns++;
+        }
+        prev = o;
+    }
+    int rc = MPI_Type_create_hindexed(nruns, bl, disp, a->mpitype, out);
+    if (rc == MPI_SUCCESS) rc = MPI_Type_commit(out);
+    free(bl);
+    free(disp);
+    return rc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(rc, "point datatype");
+}
+
+static int build_route(da_plan_t *p, int by_memory, route_t *r)
+{
+    da_array_t *a = p->a;
+    int64_t n = p->n, nd = 0, nrem = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (by_memory && a->peer_base[p->rank[i]]) nd++;
+    nrem = n - nd;
+    r->d_user = malloc(sizeof *r->d_user * (size_t)(nd ? nd : 1));
+    r->d_addr = malloc(sizeof *r->d_addr * (size_t)(nd ? nd : 1));
+    r->r_user = malloc(sizeof *r->r_user * (size_t)(nrem ? nrem : 1));
+    r->r_slot = malloc(sizeof *r->r_slot * (size_t)(nrem ? nrem : 1));
+    r->slot_last = malloc(sizeof *r->slot_last * (size_t)(nrem ? nrem : 1));
+    int64_t *first_of_slot = malloc(sizeof *first_of_slot * (size_t)(nrem ? nrem : 1));
+    point_t *pts = malloc(sizeof *pts * (size_t)(nrem ? nrem : 1));
+    int rc = DA_SUCCESS;
+    if (!r->d_user || !r->d_addr || !r->r_user || !r->r_slot || !r->slot_last || !first_of_slot || !pts) {
+        rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
+        goto out;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (by_memory && a->peer_base[p->rank[i]]) {
+            r->d_user[r->ndirect] = i;
+            r->d_addr[r->ndirect] = a->peer_base[p->rank[i]] + p->off[i] * (int64_t)a->esize;
+            r->ndirect++;
+        } else {
+            r->r_user[r->nremote++] = i;
+        }
+    }
+    if ((rc = sort_remote(p, nrem, r->r_user, pts))) goto out;
+    /* slots: one per distinct (rank, offset); groups: per rank, bounded */
+    int64_t ngroups = 0;
+    for (int64_t k = 0; k < nrem; k++) {
+        int fresh = k == 0 || pts[k].rank != pts[k - 1].rank || pts[k].off != pts[k - 1].off;
+        if (fresh) first_of_slot[r->nslots++] = k;
+        r->r_user[k] = pts[k].user;
+        r->r_slot[k] = r->nslots - 1;
+        r->slot_last[r->nslots - 1] = pts[k].user; /* list order within equal keys: the last wins */
+    }
+    for (int64_t s = 0, run = 0; s < r->nslots; s++, run++) {
+        if (s == 0 || pts[first_of_slot[s]].rank != pts[first_of_slot[s - 1]].rank || run == a->max_count) {
+            ngroups++;
+            run = 0;
+        }
+    }
+    r->groups = calloc((size_t)(ngroups ? ngroups : 1), sizeof *r->groups);
+    if (!r->groups) {
+        rc = da_error(DA_ERR_NOMEM, "no memory for a plan");
+        goto out;
+    }
+    for (int64_t s = 0, run = 0; s < r->nslots; s++, run++) {
+        if (s == 0 || pts[first_of_slot[s]].rank != pts[first_of_slot[s - 1]].rank || run == a->max_count) {
+            r->groups[r->ngroups++] = (group_t){pts[first_of_slot[s]].rank, s, 0, MPI_DATATYPE_NULL};
+            run = 0;
+        }
+        r->groups[r->ngroups - 1].nslots++;
+    }
+    for (int64_t g = 0; g < r->ngroups && !rc; g++) {
+        group_t *gr = &r->groups[g];
+        rc = group_type(a, pts, first_of_slot, gr->first, gr->nslots, &gr->ttype);
+        if (rc) r->ngroups = g; /* free only the types made */
+    }
+out:
+    free(first_of_slot);
+    free(pts);
+    return rc;
+}
+
+static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, da_plan_t **out)
+{
+    if (!out) return da_error(DA_ERR_NULL, "da_plan_create: plan is NULL");
+    *out = NULL;
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    if (n < 0) return da_error(DA_ERR_ARG, "point count %lld is negative", (long long)n);
+    if (n > 0 && !coords && !flat) return da_error(DA_ERR_NULL, "point list is NULL for %lld points", (long long)n);
+    da_plan_t *p = calloc(1, sizeof *p);
+    if (!p) return da_error(DA_ERR_NOMEM, "no memory for a plan");
+    p->a = a;
+    p->n = n;
+    p->rank = malloc(sizeof *p->rank * (size_t)(n ? n : 1));
+    p->off = malloc(sizeof *p->off * (size_t)(n ? n : 1));
+    if (!p->rank || !p->off) rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
+    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off);
+    if (!rc) rc = build_route(p, 1, &p->route);
+    if (!rc && da_handle_add(p, DA_HANDLE_PLAN)) rc = da_error(DA_ERR_NOMEM, "no memory for the handle");
+    if (rc) {
+        free_route(&p->route);
+        free(p->rank);
+        free(p->off);
+        free(p);
+        return rc;
+    }
+    *out = p;
+    return DA_SUCCESS;
+}
+
+int da_plan_create(da_array_t *a, int64_t n, const int64_t *coords, da_plan_t **plan)
+{
+    return plan_create(a, n, coords, NULL, plan);
+}
+
+int da_plan_create_flat(da_array_t *a, int64_t n, const int64_t *flat, da_plan_t **plan)
+{
+    return plan_create(a, n, NULL, flat, plan);
+}
+
+static int plan_check(const da_plan_t *p)
+{
+    if (!p) return da_error(DA_ERR_NULL, "plan is NULL");
+    if (!da_handle_live(p, DA_HANDLE_PLAN)) return da_error(DA_ERR_HANDLE, "plan %p is not live", (const void *)p);
+    return da_array_check(p->a); /* the array must outlive its plans */
+}
+
+int da_plan_count(const da_plan_t *p, int64_t *n)
+{
+    int rc = plan_check(p);
+    if (rc) return rc;
+    if (!n) return da_error(DA_ERR_NULL, "da_plan_count: n is NULL");
+    *n = p->n;
+    return DA_SUCCESS;
+}
+
+int da_plan_destroy(da_plan_t **pp)
+{
+    if (!pp) return da_error(DA_ERR_NULL, "da_plan_destroy: NULL");
+    da_plan_t *p = *pp;
+    if (!p) return da_error(DA_ERR_NULL, "plan is NULL");
+    if (!da_handle_live(p, DA_HANDLE_PLAN)) return da_error(DA_ERR_HANDLE, "plan %p is not live", (void *)p);
+    da_handle_remove(p);
+    free_route(&p->route);
+    free_route(&p->rma_route);
+    free(p->rank);
+    free(p->off);
+    free(p->packed);
+    free(p);
+    *pp = NULL;
+    return DA_SUCCESS;
+}
+
+/* ---- executor ------------------------------------------------------------- */
+
+typedef enum { OP_GET, OP_PUT, OP_ACC } kind_t;
+
+/* What a non-blocking replay must finish at completion. */
+typedef struct {
+    const route_t *r;
+    size_t es;
+    char *buf;
+    char *packed;
+    int unpack;
+    MPI_Win win;
+} pending_t;
+
+static void unpack(const route_t *r, size_t es, char *buf, const char *packed)
+{
+    for (int64_t k = 0; k < r->nremote; k++)
+        memcpy(buf + r->r_user[k] * (int64_t)es, packed + r->r_slot[k] * (int64_t)es, es);
+}
+
+static int finish_pending(void *ctx, int rc)
+{
+    pending_t *pd = ctx;
+    /* MPICH 4.0 (ch4:ucx) completes an MPI_Rget with a derived target type
+       before the data arrives (docs/mpi-issues.md): wait for it locally. */
+    if (pd->unpack && pd->r->ngroups) {
+        int mrc = MPI_Win_flush_local_all(pd->win);
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local_all");
+    }
+    if (pd->unpack && !rc) unpack(pd->r, pd->es, pd->buf, pd->packed);
+    free(pd->packed);
+    free(pd);
+    return rc;
+}
+
+static void direct_get(const route_t *r, size_t es, char *buf)
+{
+    int64_t n = r->ndirect;
+    const int64_t *u = r->d_user;
+    char *const *ad = r->d_addr;
+    switch (es) { /* fixed sizes let the compiler emit plain loads */
+    case 4:
+        for (int64_t k = 0; k < n; k++) memcpy(buf + u[k] * 4, ad[k], 4);
+        break;
+    case 8:
+        for (int64_t k = 0; k < n; k++) memcpy(buf + u[k] * 8, ad[k], 8);
+        break;
+    case 16:
+        for (int64_t k = 0; k < n; k++) memcpy(buf + u[k] * 16, ad[k], 16);
+        break;
+    default:
+        for (int64_t k = 0; k < n; k++) memcpy(buf + u[k] * (int64_t)es, ad[k], es);
+    }
+}
+
+static void direct_put(const route_t *r, size_t es, const char *buf)
+{
+    int64_t n = r->ndirect;
+    const int64_t *u = r->d_user;
+    char *const *ad = r->d_addr;
+    switch (es) {
+    case 4:
+        for (int64_t k = 0; k < n; k++) memcpy(ad[k], buf + u[k] * 4, 4);
+        break;
+    case 8:
+        for (int64_t k = 0; k < n; k++) memcpy(ad[k], buf + u[k] * 8, 8);
+        break;
+    default:
+        for (int64_t k = 0; k < n; k++) memcpy(ad[k], buf + u[k] * (int64_t)es, es);
+    }
+}
+
+static int execute(da_plan_t *p, kind_t kind, da_op_t op, const void *alpha, const void *ubuf, da_request_t *req)
+{
+    if (req) *req = DA_REQUEST_NULL;
+    int rc = plan_check(p);
+    if (rc) return rc;
+    da_array_t *a = p->a;
+    if (kind == OP_ACC && (rc = da_op_check(a->type, op))) return rc;
+    if (p->n == 0) return DA_SUCCESS;
+    if (!ubuf) return da_error(DA_ERR_NULL, "buffer is NULL for %lld points", (long long)p->n);
+    char *buf = (char *)ubuf;
+    size_t es = a->esize;
+    int scale = kind == OP_ACC && alpha && !da_type_is_one(a->type, alpha);
+
+    const route_t *r = &p->route;
+    if (kind == OP_ACC && !a->acc_cpu && p->route.ndirect) {
+        /* CPU atomics are off for this array: every accumulate goes by RMA */
+        if (!p->rma_route.groups && (rc = build_route(p, 0, &p->rma_route))) {
+            free_route(&p->rma_route);
+            return rc;
+        }
+        r = &p->rma_route;
+    }
+
+    /* the packed buffer: the plan's own for blocking replays */
+    char *packed = NULL;
+    size_t pbytes = (size_t)r->nslots * es;
+    if (pbytes && req) {
+        packed = malloc(pbytes);
+    } else if (pbytes) {
+        if (p->packed_bytes < pbytes) {
+            free(p->packed);
+            p->packed = malloc(pbytes);
+            p->packed_bytes = p->packed ? pbytes : 0;
+        }
+        packed = p->packed;
+    }
+    if (pbytes && !packed) return da_error(DA_ERR_NOMEM, "no memory for %lld packed elements", (long long)r->nslots);
+
+    /* origin values for put and acc: slots filled in list order */
+    if (kind == OP_PUT) {
+        for (int64_t s = 0; s < r->nslots; s++)
+            memcpy(packed + s * (int64_t)es, buf + r->slot_last[s] * (int64_t)es, es);
+    } else if (kind == OP_ACC) {
+        char v[16];
+        for (int64_t k = 0; k < r->nremote; k++) {
+            const char *src = buf + r->r_user[k] * (int64_t)es;
+            if (scale) {
+                da_type_scale(a->type, alpha, src, v, 1);
+                src = v;
+            }
+            char *slot = packed + r->r_slot[k] * (int64_t)es;
+            if (k == 0 || r->r_slot[k] != r->r_slot[k - 1]) memcpy(slot, src, es);
+            else da_type_combine(a->type, op, slot, src, slot); /* duplicates combine first */
+        }
+    }
+
+    MPI_Request *mreqs = NULL;
+    if (req && r->ngroups) {
+        mreqs = malloc(sizeof *mreqs * (size_t)r->ngroups);
+        if (!mreqs) {
+            free(packed);
+            return da_error(DA_ERR_NOMEM, "no memory for requests");
+        }
+    }
+    int last = -1;
+    for (int64_t g = 0; g < r->ngroups && !rc; g++) {
+        const group_t *gr = &r->groups[g];
+        char *o = packed + gr->first * (int64_t)es;
+        int cnt = (int)gr->nslots, mrc;
+        MPI_Op mop = da_op_mpi(op);
+        if (req) {
+            MPI_Request *q = &mreqs[g];
+            mrc = kind == OP_GET   ? MPI_Rget(o, cnt, a->mpitype, gr->rank, 0, 1, gr->ttype, a->win, q)
+                  : kind == OP_PUT ? MPI_Rput(o, cnt, a->mpitype, gr->rank, 0, 1, gr->ttype, a->win, q)
+                                   : MPI_Raccumulate(o, cnt, a->mpitype, gr->rank, 0, 1, gr->ttype, mop, a->win, q);
+        } else {
+            mrc = kind == OP_GET   ? MPI_Get(o, cnt, a->mpitype, gr->rank, 0, 1, gr->ttype, a->win)
+                  : kind == OP_PUT ? MPI_Put(o, cnt, a->mpitype, gr->rank, 0, 1, gr->ttype, a->win)
+                                   : MPI_Accumulate(o, cnt, a->mpitype, gr->rank, 0, 1, gr->ttype, mop, a->win);
+        }
+        if (mrc != MPI_SUCCESS) {
+            rc = da_mpi_error(mrc, "plan RMA call");
+            if (req) { /* complete the calls issued before failing */
+                MPI_Waitall((int)g, mreqs, MPI_STATUSES_IGNORE);
+                free(mreqs);
+                free(packed);
+                return rc;
+            }
+        }
+        last = last == -1 || last == gr->rank ? gr->rank : -2;
+    }
+
+    /* direct points, while the RMA calls are in flight */
+    if (!rc) {
+        if (kind == OP_GET) {
+            direct_get(r, es, buf);
+        } else if (kind == OP_PUT) {
+            direct_put(r, es, buf);
+        } else {
+            char v[16];
+            for (int64_t k = 0; k < r->ndirect; k++) {
+                const char *src = buf + r->d_user[k] * (int64_t)es;
+                if (scale) {
+                    da_type_scale(a->type, alpha, src, v, 1);
+                    src = v;
+                }
+                da_type_atomic_acc(a->type, op, r->d_addr[k], src);
+            }
+        }
+    }
+
+    if (req) {
+        pending_t *pd = malloc(sizeof *pd);
+        if (!pd) {
+            MPI_Waitall((int)r->ngroups, mreqs, MPI_STATUSES_IGNORE);
+            if (kind == OP_GET) unpack(r, es, buf, packed);
+            free(mreqs);
+            free(packed);
+            return DA_SUCCESS; /* completed here instead */
+        }
+        *pd = (pending_t){r, es, buf, packed, kind == OP_GET, a->win};
+        return da_request_new(a, mreqs, r->ngroups, finish_pending, pd, req);
+    }
+    if (last != -1) { /* as for boxes: gets locally, puts and accs at the target */
+        int mrc = kind == OP_GET ? (last >= 0 ? MPI_Win_flush_local(last, a->win) : MPI_Win_flush_local_all(a->win))
+                                 : (last >= 0 ? MPI_Win_flush(last, a->win) : MPI_Win_flush_all(a->win));
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush");
+    }
+    if (!rc && kind == OP_GET) unpack(r, es, buf, packed);
+    return rc;
+}
+
+int da_plan_get(da_plan_t *p, void *buf)
+{
+    return execute(p, OP_GET, DA_OP_REPLACE, NULL, buf, NULL);
+}
+
+int da_plan_put(da_plan_t *p, const void *buf)
+{
+    return execute(p, OP_PUT, DA_OP_REPLACE, NULL, buf, NULL);
+}
+
+int da_plan_acc(da_plan_t *p, da_op_t op, const void *alpha, const void *buf)
+{
+    return execute(p, OP_ACC, op, alpha, buf, NULL);
+}
+
+int da_plan_nbget(da_plan_t *p, void *buf, da_request_t *req)
+{
+    if (!req) return da_error(DA_ERR_NULL, "req is NULL");
+    return execute(p, OP_GET, DA_OP_REPLACE, NULL, buf, req);
+}
+
+int da_plan_nbput(da_plan_t *p, const void *buf, da_request_t *req)
+{
+    if (!req) return da_error(DA_ERR_NULL, "req is NULL");
+    return execute(p, OP_PUT, DA_OP_REPLACE, NULL, buf, req);
+}
+
+int da_plan_nbacc(da_plan_t *p, da_op_t op, const void *alpha, const void *buf, da_request_t *req)
+{
+    if (!req) return da_error(DA_ERR_NULL, "req is NULL");
+    return execute(p, OP_ACC, op, alpha, buf, req);
+}
+
+/* ---- one-shot calls: a plan built and used once --------------------------- */
+
+static int one_shot(da_array_t *a, kind_t kind, da_op_t op, const void *alpha, int64_t n, const int64_t *coords,
+                    const int64_t *flat, const void *buf)
+{
+    int rc = da_array_check(a);
+    if (rc) return rc;
+    if (kind == OP_ACC && (rc = da_op_check(a->type, op))) return rc;
+    if (n > 0 && !buf) return da_error(DA_ERR_NULL, "buffer is NULL for %lld points", (long long)n);
+    da_plan_t *p;
+    if ((rc = plan_create(a, n, coords, flat, &p))) return rc;
+    rc = execute(p, kind, op, alpha, buf, NULL);
+    da_plan_destroy(&p);
+    return rc;
+}
+
+int da_gather(da_array_t *a, int64_t n, const int64_t *coords, void *buf)
+{
+    return one_shot(a, OP_GET, DA_OP_REPLACE, NULL, n, coords, NULL, buf);
+}
+
+int da_scatter(da_array_t *a, int64_t n, const int64_t *coords, const void *buf)
+{
+    return one_shot(a, OP_PUT, DA_OP_REPLACE, NULL, n, coords, NULL, buf);
+}
+
+int da_scatter_acc(da_array_t *a, da_op_t op, const void *alpha, int64_t n, const int64_t *coords,
+                   const void *buf)
+{
+    return one_shot(a, OP_ACC, op, alpha, n, coords, NULL, buf);
+}
+
+int da_gather_flat(da_array_t *a, int64_t n, const int64_t *flat, void *buf)
+{
+    return one_shot(a, OP_GET, DA_OP_REPLACE, NULL, n, NULL, flat, buf);
+}
+
+int da_scatter_flat(da_array_t *a, int64_t n, const int64_t *flat, const void *buf)
+{
+    return one_shot(a, OP_PUT, DA_OP_REPLACE, NULL, n, NULL, flat, buf);
+}
+
+int da_scatter_acc_flat(da_array_t *a, da_op_t op, const void *alpha, int64_t n, const int64_t *flat,
+                        const void *buf)
+{
+    return one_shot(a, OP_ACC, op, alpha, n, NULL, flat, buf);
+}
