@@ -60,21 +60,29 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
 {
     const da_dist_t *d = a->dist;
     int nd = d->ndim;
-    /* Per-dimension lookup tables when the extent is small next to n: one
-       array access instead of the kind's arithmetic. */
+    /* Per-dimension lookup tables when they are small next to n: the owner
+       coordinate and local index of each index, and the local extent of
+       each coordinate; one array access instead of the kind's arithmetic. */
     int32_t *tc[DA_MAX_NDIM] = {0};
-    int64_t *tl[DA_MAX_NDIM] = {0};
+    int64_t *tl[DA_MAX_NDIM] = {0}, *lc[DA_MAX_NDIM] = {0}, gstride[DA_MAX_NDIM];
     int rc = DA_SUCCESS;
+    for (int k = nd - 1, gs = 1; k >= 0; k--) {
+        gstride[k] = gs;
+        gs *= d->grid[k];
+    }
     for (int k = 0; k < nd && !rc; k++) {
         int64_t ext = d->shape[k];
-        if (ext > n + 4096) continue;
-        tc[k] = malloc(sizeof *tc[k] * (size_t)ext);
-        tl[k] = malloc(sizeof *tl[k] * (size_t)ext);
-        if (!tc[k] || !tl[k]) {
-            rc = da_error(DA_ERR_NOMEM, "no memory for lookup tables");
-            break;
+        if (ext <= n + 4096) {
+            tc[k] = malloc(sizeof *tc[k] * (size_t)ext);
+            tl[k] = malloc(sizeof *tl[k] * (size_t)ext);
+            if (!tc[k] || !tl[k]) rc = da_error(DA_ERR_NOMEM, "no memory for lookup tables");
+            for (int64_t g = 0; g < ext && !rc; g++) tc[k][g] = da_dim_owner(&d->dim[k], g, &tl[k][g]);
         }
-        for (int64_t g = 0; g < ext; g++) tc[k][g] = da_dim_owner(&d->dim[k], g, &tl[k][g]);
+        if (!rc && d->grid[k] <= n + 4096) {
+            lc[k] = malloc(sizeof *lc[k] * (size_t)d->grid[k]);
+            if (!lc[k]) rc = da_error(DA_ERR_NOMEM, "no memory for lookup tables");
+            for (int c = 0; c < d->grid[k] && !rc; c++) lc[k][c] = da_dim_local_count(&d->dim[k], c);
+        }
     }
     int64_t total = 1;
     for (int k = 0; k < nd; k++) total *= d->shape[k];
@@ -92,9 +100,10 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
                 f /= d->shape[k];
             }
         } else {
+            const int64_t *c = coords + i * nd;
             for (int k = 0; k < nd; k++) {
-                g[k] = coords[i * nd + k];
-                if (g[k] < 0 || g[k] >= d->shape[k]) {
+                g[k] = c[k];
+                if ((uint64_t)g[k] >= (uint64_t)d->shape[k]) {
                     rc = da_error(DA_ERR_BOUNDS, "point %lld: coordinate %d = %lld outside [0, %lld)", (long long)i,
                                   k, (long long)g[k], (long long)d->shape[k]);
                     break;
@@ -103,20 +112,18 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
             if (rc) break;
         }
         int64_t r = 0, o = 0, stride = 1;
-        int c[DA_MAX_NDIM];
-        int64_t l[DA_MAX_NDIM];
-        for (int k = 0; k < nd; k++) {
-            if (tc[k]) {
-                c[k] = tc[k][g[k]];
-                l[k] = tl[k][g[k]];
-            } else {
-                c[k] = da_dim_owner(&d->dim[k], g[k], &l[k]);
-            }
-            r = r * d->grid[k] + c[k];
-        }
         for (int k = nd - 1; k >= 0; k--) {
-            o += l[k] * stride;
-            if (k) stride *= da_dim_local_count(&d->dim[k], c[k]);
+            int c;
+            int64_t l;
+            if (tc[k]) {
+                c = tc[k][g[k]];
+                l = tl[k][g[k]];
+            } else {
+                c = da_dim_owner(&d->dim[k], g[k], &l);
+            }
+            r += c * gstride[k];
+            o += l * stride;
+            stride *= lc[k] ? lc[k][c] : da_dim_local_count(&d->dim[k], c);
         }
         rank[i] = (int32_t)r;
         off[i] = o;
@@ -124,6 +131,7 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
     for (int k = 0; k < nd; k++) {
         free(tc[k]);
         free(tl[k]);
+        free(lc[k]);
     }
     return rc;
 }
