@@ -9,6 +9,7 @@
 #include "darray/coll.h"
 #include "darray/request.h"
 #include "darray/gather.h"
+#include "darray/select.h"
 #include "darray/atomic.h"
 #include "darray/mutex.h"
 #include "darray/progress.h"

@@ -165,14 +165,72 @@ static int walk_table(const dim_map_t *m, int64_t lo, int64_t s, int64_t npos, f
     return rc;
 }
 
+/* An index list: positions sorted by (owner, local index, position), so
+   runs follow the owner's memory (a reversed list gives one run with a
+   negative position step). With dedup_last only the last position naming an
+   element is kept. Consecutive entries join a run while the position,
+   global and local steps stay constant, the local step positive. */
+typedef struct {
+    int coord;
+    int64_t local, pos;
+} lhit_t;
+
+static int cmp_lhit(const void *a, const void *b)
+{
+    const lhit_t *x = a, *y = b;
+    if (x->coord != y->coord) return x->coord < y->coord ? -1 : 1;
+    if (x->local != y->local) return x->local < y->local ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int walk_list(const dim_map_t *m, const int64_t *list, int64_t npos, int dedup_last, found_list_t *out)
+{
+    lhit_t *h = malloc(sizeof *h * (size_t)(npos ? npos : 1));
+    if (!h) return da_error(DA_ERR_NOMEM, "decomposition: no memory");
+    for (int64_t k = 0; k < npos; k++) {
+        h[k].pos = k;
+        h[k].coord = da_dim_owner(m, list[k], &h[k].local);
+    }
+    qsort(h, (size_t)npos, sizeof *h, cmp_lhit);
+    int rc = DA_SUCCESS;
+    da_run_t *r = NULL;
+    int64_t prev = -1; /* index into h of the last entry kept */
+    for (int64_t i = 0; i < npos && !rc; i++) {
+        if (dedup_last && i + 1 < npos && h[i + 1].coord == h[i].coord && h[i + 1].local == h[i].local) continue;
+        if (r && prev >= 0 && h[i].coord == h[prev].coord) {
+            int64_t dk = h[i].pos - h[prev].pos, dl = h[i].local - h[prev].local;
+            int64_t dg = list[h[i].pos] - list[h[prev].pos];
+            if (r->count == 1 && dl > 0) {
+                r->pos_step = dk;
+                r->global_step = dg;
+                r->local_step = dl;
+            }
+            if (dl > 0 && dk == r->pos_step && dl == r->local_step && dg == r->global_step) {
+                r->count++;
+                prev = i;
+                continue;
+            }
+        }
+        rc = push(out, h[i].coord, 0, (da_run_t){h[i].pos, list[h[i].pos], h[i].local, 1, 1, 1, 1});
+        r = &out->v[out->n - 1].run;
+        prev = i;
+    }
+    free(h);
+    return rc;
+}
+
 /* Decompose one dimension into per-coordinate pieces, sorted by coordinate. */
-static int decompose_dim(const dim_map_t *m, int64_t lo, int64_t s, int64_t npos, da_dim_piece_t **pieces,
+static int decompose_dim(const dim_map_t *m, const da_dimsel_t *sel, int dedup_last, da_dim_piece_t **pieces,
                          int64_t *npieces, da_run_t **pool)
 {
     found_list_t f = {0};
+    int64_t lo = sel->lo, s = sel->step, npos = sel->npos;
     int64_t reps = 1, period = 0, period_local = 0;
     int rc;
-    switch (m->kind) {
+    switch (sel->list ? -1 : (int)m->kind) {
+    case -1:
+        rc = walk_list(m, sel->list, npos, dedup_last, &f);
+        break;
     case DA_DIST_CYCLIC:
         rc = walk_cyclic(m, lo, s, npos, &f);
         break;
@@ -245,38 +303,24 @@ static int decompose_dim(const dim_map_t *m, int64_t lo, int64_t s, int64_t npos
     return DA_SUCCESS;
 }
 
-int da_dist_decompose_box(const da_dist_t *d, const int64_t *lo, const int64_t *hi, const int64_t *step,
-                          da_decomp_t **out)
+int da_decompose_sel(const da_dist_t *d, const da_dimsel_t *sel, int dedup_last, da_decomp_t **out)
 {
-    if (!out) return da_error(DA_ERR_NULL, "da_dist_decompose_box: out is NULL");
     *out = NULL;
-    int rc = da_dist_check(d);
-    if (rc) return rc;
-    if (!lo || !hi) return da_error(DA_ERR_NULL, "da_dist_decompose_box: lo or hi is NULL");
-    int64_t npos[DA_MAX_NDIM] = {0}, count = 1;
-    for (int i = 0; i < d->ndim; i++) {
-        int64_t s = step ? step[i] : 1;
-        if (s < 1) return da_error(DA_ERR_STEP, "step[%d] = %lld, must be >= 1", i, (long long)s);
-        if (lo[i] < 0 || hi[i] > d->shape[i] || hi[i] < lo[i])
-            return da_error(DA_ERR_BOUNDS, "box dimension %d: [%lld, %lld) not within [0, %lld)", i,
-                            (long long)lo[i], (long long)hi[i], (long long)d->shape[i]);
-        npos[i] = (hi[i] - lo[i]) / s + ((hi[i] - lo[i]) % s != 0);
-        count *= npos[i]; /* cannot overflow: bounded by the array's element count */
-    }
+    int64_t count = 1;
+    for (int i = 0; i < d->ndim; i++) count *= sel[i].npos; /* bounded by the caller's buffer */
     da_decomp_t *dec = calloc(1, sizeof *dec);
-    if (!dec) return da_error(DA_ERR_NOMEM, "da_dist_decompose_box: no memory");
+    if (!dec) return da_error(DA_ERR_NOMEM, "decomposition: no memory");
     dec->ndim = d->ndim;
     dec->count = count;
     memcpy(dec->grid, d->grid, sizeof dec->grid);
-    memcpy(dec->npos, npos, sizeof npos);
+    for (int i = 0; i < d->ndim; i++) dec->npos[i] = sel[i].npos;
     if (count == 0) {
         *out = dec;
         return DA_SUCCESS;
     }
     dec->npieces = 1;
     for (int i = 0; i < d->ndim; i++) {
-        rc = decompose_dim(&d->dim[i], lo[i], step ? step[i] : 1, npos[i], &dec->dp[i], &dec->ndp[i],
-                           &dec->runs[i]);
+        int rc = decompose_dim(&d->dim[i], &sel[i], dedup_last, &dec->dp[i], &dec->ndp[i], &dec->runs[i]);
         if (rc) {
             da_decomp_free(dec);
             return rc;
@@ -285,6 +329,26 @@ int da_dist_decompose_box(const da_dist_t *d, const int64_t *lo, const int64_t *
     }
     *out = dec;
     return DA_SUCCESS;
+}
+
+int da_dist_decompose_box(const da_dist_t *d, const int64_t *lo, const int64_t *hi, const int64_t *step,
+                          da_decomp_t **out)
+{
+    if (!out) return da_error(DA_ERR_NULL, "da_dist_decompose_box: out is NULL");
+    *out = NULL;
+    int rc = da_dist_check(d);
+    if (rc) return rc;
+    if (!lo || !hi) return da_error(DA_ERR_NULL, "da_dist_decompose_box: lo or hi is NULL");
+    da_dimsel_t sel[DA_MAX_NDIM];
+    for (int i = 0; i < d->ndim; i++) {
+        int64_t s = step ? step[i] : 1;
+        if (s < 1) return da_error(DA_ERR_STEP, "step[%d] = %lld, must be >= 1", i, (long long)s);
+        if (lo[i] < 0 || hi[i] > d->shape[i] || hi[i] < lo[i])
+            return da_error(DA_ERR_BOUNDS, "box dimension %d: [%lld, %lld) not within [0, %lld)", i,
+                            (long long)lo[i], (long long)hi[i], (long long)d->shape[i]);
+        sel[i] = (da_dimsel_t){lo[i], s, (hi[i] - lo[i]) / s + ((hi[i] - lo[i]) % s != 0), NULL};
+    }
+    return da_decompose_sel(d, sel, 0, out);
 }
 
 int64_t da_decomp_npieces(const da_decomp_t *dec)

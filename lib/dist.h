@@ -30,6 +30,17 @@ int da_dim_owner(const dim_map_t *m, int64_t g, int64_t *local);
 int64_t da_dim_local_count(const dim_map_t *m, int c);
 int64_t da_dim_global(const dim_map_t *m, int c, int64_t l);
 
+/* What a request selects along one dimension: positions k = 0..npos-1 are
+   global indices lo + k*step (step >= 1), or list[k] when list is set. */
+typedef struct {
+    int64_t lo, step, npos;
+    const int64_t *list;
+} da_dimsel_t;
+
+/* Decomposition of a selection (validated by the caller). With dedup_last,
+   of positions naming the same element only the last is kept (puts). */
+int da_decompose_sel(const da_dist_t *d, const da_dimsel_t *sel, int dedup_last, da_decomp_t **out);
+
 /* Hash of everything that defines the map. */
 uint64_t da_dist_fingerprint(const da_dist_t *d);
 

@@ -3,7 +3,8 @@
 #ifndef DA_LIB_HANDLE_H
 #define DA_LIB_HANDLE_H
 
-enum da_handle_kind { DA_HANDLE_DIST = 1, DA_HANDLE_ARRAY, DA_HANDLE_PLAN, DA_HANDLE_REQUEST, DA_HANDLE_MUTEXES };
+enum da_handle_kind { DA_HANDLE_DIST = 1, DA_HANDLE_ARRAY, DA_HANDLE_PLAN, DA_HANDLE_REQUEST, DA_HANDLE_MUTEXES,
+                      DA_HANDLE_SELECTION };
 
 int da_handle_add(const void *p, int kind);
 /* 1 if p is live and of this kind, else 0. */

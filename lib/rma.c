@@ -14,10 +14,11 @@
 #include "array.h"
 #include "error.h"
 #include "request.h"
+#include "rma.h"
 #include "tunables.h"
 #include "types.h"
 
-typedef enum { DIR_GET, DIR_PUT, DIR_ACC } dir_t;
+typedef da_dir_t dir_t;
 
 
 /* A packed get to unpack at completion. It owns a copy of its piece (runs
@@ -415,14 +416,15 @@ static int do_piece(xfer_t *x, const da_piece_t *pc)
 
 /* The box's piece when it lies on one owner, built without allocation.
    Returns 0 if the box spans owners (or it cannot tell cheaply). */
-static int single_piece(const da_array_t *a, const int64_t *lo, const int64_t *step, const int64_t *npos,
-                        da_piece_t *pc, da_dim_piece_t *dp, da_run_t *runs)
+static int single_piece(const da_array_t *a, const da_dimsel_t *sel, da_piece_t *pc, da_dim_piece_t *dp,
+                        da_run_t *runs)
 {
     int rank = 0;
-    int64_t count = 1;
+    int64_t count = 1, lo[DA_MAX_NDIM];
     for (int d = 0; d < a->ndim; d++) {
         const dim_map_t *m = &a->dist->dim[d];
-        int64_t s = step ? step[d] : 1, n = npos[d], l, l1;
+        int64_t s = sel[d].step, n = sel[d].npos, l, l1;
+        lo[d] = sel[d].lo;
         int c = da_dim_owner(m, lo[d], &l);
         if (n > 1) {
             int single = m->p == 1 || m->kind == DA_DIST_BLOCK || m->kind == DA_DIST_BLOCK_GA ||
@@ -516,6 +518,7 @@ static int finish_nb(xfer_t *x, int rc, da_request_t *req)
     return DA_SUCCESS;
 }
 
+/* Validates the box and moves it. */
 static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, const int64_t *lo,
                     const int64_t *hi, const int64_t *step, const void *buf, const int64_t *ld, da_request_t *req)
 {
@@ -523,15 +526,28 @@ static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, con
     int rc = da_array_check(a);
     if (rc) return rc;
     if (!lo || !hi) return da_error(DA_ERR_NULL, "lo or hi is NULL");
-    int64_t npos[DA_MAX_NDIM], count = 1;
+    da_dimsel_t sel[DA_MAX_NDIM];
     for (int d = 0; d < a->ndim; d++) {
         int64_t s = step ? step[d] : 1, n = a->dist->shape[d];
         if (s < 1) return da_error(DA_ERR_STEP, "step[%d] = %lld, must be >= 1", d, (long long)s);
         if (lo[d] < 0 || hi[d] > n || hi[d] < lo[d])
             return da_error(DA_ERR_BOUNDS, "box dimension %d: [%lld, %lld) not within [0, %lld)", d,
                             (long long)lo[d], (long long)hi[d], (long long)n);
-        npos[d] = (hi[d] - lo[d]) / s + ((hi[d] - lo[d]) % s != 0);
+        sel[d] = (da_dimsel_t){lo[d], s, (hi[d] - lo[d]) / s + ((hi[d] - lo[d]) % s != 0), NULL};
+    }
+    return da_transfer(a, dir, op, alpha, sel, buf, ld, req);
+}
+
+int da_transfer(da_array_t *a, da_dir_t dir, da_op_t op, const void *alpha, const da_dimsel_t *sel,
+                const void *buf, const int64_t *ld, da_request_t *req)
+{
+    int rc;
+    int64_t npos[DA_MAX_NDIM], count = 1;
+    int lists = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        npos[d] = sel[d].npos;
         count *= npos[d];
+        lists |= sel[d].list != NULL;
     }
     if (dir == DIR_ACC && (rc = da_op_check(a->type, op))) return rc;
     if (count == 0) return DA_SUCCESS;
@@ -568,10 +584,10 @@ static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, con
     da_dim_piece_t dp[DA_MAX_NDIM];
     da_run_t runs[DA_MAX_NDIM];
     da_decomp_t *dec = NULL;
-    if (single_piece(a, lo, step, npos, &one, dp, runs)) {
+    if (!lists && single_piece(a, sel, &one, dp, runs)) {
         rc = do_piece(&x, &one);
     } else {
-        rc = da_dist_decompose_box(a->dist, lo, hi, step, &dec);
+        rc = da_decompose_sel(a->dist, sel, dir == DIR_PUT, &dec);
         for (int64_t i = 0; !rc && i < da_decomp_npieces(dec); i++) {
             da_piece_t pc;
             da_decomp_piece(dec, i, &pc);
