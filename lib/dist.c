@@ -34,7 +34,8 @@ int da_dim_owner(const dim_map_t *m, int64_t g, int64_t *local)
     case DA_DIST_BLOCK: {
         int64_t q = m->n / m->p, r = m->n % m->p;
         /* the first r parts hold q+1; written to avoid overflow near INT64_MAX */
-        c = g / (q + 1) < r ? (int)(g / (q + 1)) : (int)(r + (g - r * (q + 1)) / q);
+        if (r == 0) c = (int)(g / q); /* q + 1 could overflow when p == 1 */
+        else c = g / (q + 1) < r ? (int)(g / (q + 1)) : (int)(r + (g - r * (q + 1)) / q);
         *local = g - m->starts[c];
         return c;
     }
@@ -213,10 +214,10 @@ static int build_unstructured(int i, dim_map_t *m, const da_dim_spec_t *s)
                             (long long)s->counts[c]);
         if (s->counts[c] > 0 && !s->indices[c])
             return da_error(DA_ERR_NULL, "dimension %d: indices[%d] is NULL", i, c);
-        total += s->counts[c];
-        if (total > m->n)
+        if (s->counts[c] > m->n - total) /* checked before adding: the sum must not overflow */
             return da_error(DA_ERR_UNSTRUCTURED, "dimension %d: lists hold more than extent %lld indices", i,
                             (long long)m->n);
+        total += s->counts[c];
     }
     if (total != m->n)
         return da_error(DA_ERR_UNSTRUCTURED, "dimension %d: lists hold %lld indices, extent is %lld", i,

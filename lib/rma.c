@@ -518,6 +518,48 @@ static int finish_nb(xfer_t *x, int rc, da_request_t *req)
     return DA_SUCCESS;
 }
 
+/* One element, blocking, on a map without unstructured dimensions: the
+   latency case, so no decomposition, no row walk, no state to set up. */
+static int one_element(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, const int64_t *g, void *buf)
+{
+    const da_dist_t *d = a->dist;
+    int rank = 0, c[DA_MAX_NDIM];
+    int64_t off = 0, stride = 1, l[DA_MAX_NDIM];
+    for (int k = 0; k < a->ndim; k++) {
+        c[k] = da_dim_owner(&d->dim[k], g[k], &l[k]);
+        rank = rank * d->grid[k] + c[k];
+    }
+    for (int k = a->ndim - 1; k >= 0; k--) {
+        off += l[k] * stride;
+        if (k) stride *= da_dim_local_count(&d->dim[k], c[k]);
+    }
+    size_t es = a->esize;
+    char scaled[16];
+    if (dir == DIR_ACC && alpha && !da_type_is_one(a->type, alpha)) {
+        da_type_scale(a->type, alpha, buf, scaled, 1);
+        buf = scaled;
+    }
+    char *t = a->peer_base[rank];
+    if (t && (dir != DIR_ACC || a->acc_cpu)) {
+        t += off * (int64_t)es;
+        if (dir == DIR_GET) memcpy(buf, t, es);
+        else if (dir == DIR_PUT) memcpy(t, buf, es);
+        else da_type_atomic_acc(a->type, op, t, buf);
+        return DA_SUCCESS;
+    }
+    MPI_Aint disp = (MPI_Aint)(off * (int64_t)es);
+    int mrc;
+    if (dir == DIR_GET) {
+        mrc = MPI_Get(buf, 1, a->mpitype, rank, disp, 1, a->mpitype, a->win);
+        if (mrc == MPI_SUCCESS) mrc = MPI_Win_flush_local(rank, a->win);
+    } else {
+        mrc = dir == DIR_PUT ? MPI_Put(buf, 1, a->mpitype, rank, disp, 1, a->mpitype, a->win)
+                             : MPI_Accumulate(buf, 1, a->mpitype, rank, disp, 1, a->mpitype, da_op_mpi(op), a->win);
+        if (mrc == MPI_SUCCESS) mrc = MPI_Win_flush(rank, a->win); /* complete at the target, as every blocking write */
+    }
+    return mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, "one-element RMA");
+}
+
 /* Validates the box and moves it. */
 static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, const int64_t *lo,
                     const int64_t *hi, const int64_t *step, const void *buf, const int64_t *ld, da_request_t *req)
@@ -534,6 +576,13 @@ static int transfer(da_array_t *a, dir_t dir, da_op_t op, const void *alpha, con
             return da_error(DA_ERR_BOUNDS, "box dimension %d: [%lld, %lld) not within [0, %lld)", d,
                             (long long)lo[d], (long long)hi[d], (long long)n);
         sel[d] = (da_dimsel_t){lo[d], s, (hi[d] - lo[d]) / s + ((hi[d] - lo[d]) % s != 0), NULL};
+    }
+    int single = !req && buf;
+    for (int d = 0; d < a->ndim && single; d++)
+        single = sel[d].npos == 1 && a->dist->dim[d].kind != DA_DIST_UNSTRUCTURED;
+    if (single) {
+        if (dir == DIR_ACC && (rc = da_op_check(a->type, op))) return rc;
+        return one_element(a, dir, op, alpha, lo, (void *)buf);
     }
     return da_transfer(a, dir, op, alpha, sel, buf, ld, req);
 }
