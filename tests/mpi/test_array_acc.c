@@ -412,69 +412,63 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof list / sizeof *list; i++) {
             ref_map_t m;
             ref_map_build_parts(&m, &rng, list[i].ndim, list[i].shape, list[i].kinds, NULL, list[i].nparts, g_np);
-            run_type(&m, list[i].type, seed++, g_np <= 2 ? 4 : 2);
+            run_type(&m, list[i].type, seed++, g_np <= 2 ? 3 : 2);
             ref_map_free(&m);
         }
     }
 
     if (g_np <= 2) {
         int counter = 0;
-        /* 1-D: every kind, two types each (rotating), one map with all types. */
-        static const int64_t shapes1[] = {1, 3, 13};
+        /* 1-D: every kind, types rotating. */
+        static const int64_t shapes1[] = {3, 13};
         for (size_t s = 0; s < sizeof shapes1 / sizeof *shapes1; s++)
             for (int k = 0; k < REF_NKINDS; k++) {
                 ref_map_t m;
                 ref_map_build(&m, &rng, 1, &shapes1[s], (int[]){k}, NULL, g_np);
-                if (s == 2 && k == REF_K_BC2) {
-                    for (int t = 0; t < NNUM; t++) run_type(&m, num_types[t], seed++, 3);
-                } else {
-                    run_type(&m, num_types[counter++ % NNUM], seed++, 3);
-                    run_type(&m, num_types[counter++ % NNUM], seed++, 3);
-                }
+                run_type(&m, num_types[counter++ % NNUM], seed++, 3);
                 ref_map_free(&m);
             }
         /* 2-D and 3-D: random kinds. */
-        static const int64_t shapes2[][2] = {{5, 6}, {2, 3}, {7, 1}, {12, 2}};
+        static const int64_t shapes2[][2] = {{5, 6}, {12, 2}};
         for (size_t s = 0; s < sizeof shapes2 / sizeof *shapes2; s++)
-            for (int t = 0; t < 6; t++) {
+            for (int t = 0; t < 3; t++) {
                 ref_map_t m;
                 int kinds[2] = {(int)th_rng_range(&rng, 0, REF_NKINDS), (int)th_rng_range(&rng, 0, REF_NKINDS)};
                 ref_map_build(&m, &rng, 2, shapes2[s], kinds, NULL, g_np);
                 run_type(&m, num_types[counter++ % NNUM], seed++, 3);
                 ref_map_free(&m);
             }
-        static const int64_t shapes3[][3] = {{3, 4, 3}, {2, 2, 1}, {2, 8, 2}};
-        for (size_t s = 0; s < sizeof shapes3 / sizeof *shapes3; s++)
-            for (int t = 0; t < 4; t++) {
-                ref_map_t m;
-                int kinds[3];
-                for (int i = 0; i < 3; i++) kinds[i] = (int)th_rng_range(&rng, 0, REF_NKINDS);
-                ref_map_build(&m, &rng, 3, shapes3[s], kinds, NULL, g_np);
-                run_type(&m, num_types[counter++ % NNUM], seed++, 3);
-                ref_map_free(&m);
-            }
+        for (int t = 0; t < 3; t++) {
+            ref_map_t m;
+            int kinds[3];
+            for (int i = 0; i < 3; i++) kinds[i] = (int)th_rng_range(&rng, 0, REF_NKINDS);
+            ref_map_build(&m, &rng, 3, (int64_t[]){2, 8, 2}, kinds, NULL, g_np);
+            run_type(&m, num_types[counter++ % NNUM], seed++, 3);
+            ref_map_free(&m);
+        }
     }
 
     /* Atomicity: many ranks, one element, many times. */
     {
-        const double secs = g_np <= 2 ? 0.2 : 0.3;
-        int32_t three = 3;
+        const double secs = 0.25;
         double two = 2;
         ref_map_t m;
         ref_map_build(&m, &rng, 1, (int64_t[]){8}, (int[]){REF_K_BLOCK}, NULL, g_np);
+        /* CPU atomics on shared memory (8 and 4 bytes) and MPI_Accumulate
+         * (complex double: always; everything with DA_SHM=0) */
         atomicity(&m, DA_INT64, DA_OP_SUM, NULL, secs, 20000);
-        atomicity(&m, DA_DOUBLE, DA_OP_SUM, &two, secs, 20000);
         atomicity(&m, DA_INT32, DA_OP_BXOR, NULL, secs, 20000);
         atomicity(&m, DA_COMPLEX_DOUBLE, DA_OP_SUM, NULL, secs, 20000);
         if (g_np <= 2) {
-            atomicity(&m, DA_INT32, DA_OP_SUM, &three, secs, 20000);
-            atomicity(&m, DA_FLOAT, DA_OP_MAX, NULL, secs, 20000);
-            atomicity(&m, DA_INT64, DA_OP_MIN, NULL, secs, 20000);
+            atomicity(&m, DA_DOUBLE, DA_OP_SUM, &two, secs, 20000);
+            atomicity(&m, DA_INT32, DA_OP_MIN, NULL, secs, 20000);
         }
         ref_map_free(&m);
-        ref_map_build(&m, &rng, 2, (int64_t[]){3, 5}, (int[]){REF_K_CYCLIC, REF_K_BC2}, NULL, g_np);
-        atomicity(&m, DA_COMPLEX_FLOAT, DA_OP_SUM, NULL, secs, 20000);
-        ref_map_free(&m);
+        if (g_np <= 2) {
+            ref_map_build(&m, &rng, 2, (int64_t[]){3, 5}, (int[]){REF_K_CYCLIC, REF_K_BC2}, NULL, g_np);
+            atomicity(&m, DA_COMPLEX_FLOAT, DA_OP_SUM, NULL, secs, 20000);
+            ref_map_free(&m);
+        }
     }
 
     double dt = MPI_Wtime() - t0;

@@ -14,7 +14,8 @@
  *    a random dimension each). Buffers carry guard bytes around and between
  *    rows; a put must not modify its buffer, and the putting rank's own
  *    da_get of the box right after the put (no sync) sees the new values;
- *  - da_sync; every rank reads the whole array and a random box of its own
+ *  - da_sync (or, in one round, the writers' da_flush and an MPI_Barrier);
+ *    every rank reads the whole array and a random box of its own
  *    with da_get into a guarded buffer: every element equals the reference,
  *    no guard byte changes; every rank's da_array_local block equals the
  *    reference at the global indices the map gives its local indices;
@@ -192,11 +193,20 @@ static void run_case(const ref_map_t *m, type_case_t tc, uint64_t seed, int roun
             /* program order: our own get sees our put, without a flush */
             ref_check_get(a, &r, b, "get of the box just put by this rank, before any sync");
         }
-        CHECKC_DA(da_sync(a));
+        /* Visibility: da_sync, or (round 3) the writer's da_flush and any MPI
+         * synchronisation before the readers' da_get (docs/rma-semantics.md). */
+        const int by_barrier = round == 3;
+        if (by_barrier) {
+            CHECKC_DA(da_flush(a));
+            MPI_Barrier(MPI_COMM_WORLD);
+        } else {
+            CHECKC_DA(da_sync(a));
+        }
 
         /* Everyone reads everything, and a box of its own. */
-        REF_CASE("%s, type %s (%zu bytes), round %d, after %s (last %s)", m->desc, ref_type_name(tc.type), es, round,
-                 desc, ref_box_str(&boxes[nput - 1]));
+        REF_CASE("%s, type %s (%zu bytes), round %d, after %s (last %s), then %s", m->desc, ref_type_name(tc.type), es,
+                 round, desc, ref_box_str(&boxes[nput - 1]),
+                 by_barrier ? "da_flush and MPI_Barrier" : "da_sync");
         ref_check_get(a, &r, &whole, "whole array");
         ref_box_t gb = ref_box_random(&mine, m->ndim, m->shape, 1);
         ref_check_get(a, &r, &gb, "random box");
@@ -205,7 +215,7 @@ static void run_case(const ref_map_t *m, type_case_t tc, uint64_t seed, int roun
             CHECKC(rc == DA_SUCCESS, "da_get of empty %s with NULL buffer returned %d (%s): %s", ref_box_str(&gb), rc,
                    da_strerror(rc), da_last_error());
         }
-        ref_check_local(a, &r, g_me, "local block");
+        if (!by_barrier) ref_check_local(a, &r, g_me, "local block"); /* local loads need da_sync */
         g_gets += 2;
         g_elems += whole.n + gb.n;
         CHECKC_DA(da_sync(a)); /* reads done before the next put */
@@ -306,18 +316,17 @@ int main(int argc, char **argv)
 
     if (g_np <= 2) {
         /* 1-D: every kind on shapes below, at and above the rank count. */
-        static const int64_t shapes1[] = {1, 2, 3, 5, 17, 40};
+        static const int64_t shapes1[] = {1, 3, 17};
         for (size_t s = 0; s < sizeof shapes1 / sizeof *shapes1; s++)
-            for (int k = 0; k < REF_NKINDS; k++)
-                run_map(&rng, 1, &shapes1[s], (int[]){k}, NULL, shapes1[s] == 17 && k % 3 == 0, 4);
+            for (int k = 0; k < REF_NKINDS; k++) run_map(&rng, 1, &shapes1[s], (int[]){k}, NULL, 0, 4);
 
-        /* 2-D: each kind in each position, paired with a random kind. */
-        static const int64_t shapes2[][2] = {{1, 1}, {2, 3}, {5, 7}, {9, 4}};
+        /* 2-D: each kind first, paired with a random kind, and last. */
+        static const int64_t shapes2[][2] = {{5, 7}, {9, 4}};
         for (size_t s = 0; s < sizeof shapes2 / sizeof *shapes2; s++)
             for (int k = 0; k < REF_NKINDS; k++) {
                 int other = (int)th_rng_range(&rng, 0, REF_NKINDS);
-                run_map(&rng, 2, shapes2[s], (int[]){k, other}, NULL, s == 2 && k == 0, 4);
-                run_map(&rng, 2, shapes2[s], (int[]){other, k}, NULL, 0, 4);
+                if (s == 0) run_map(&rng, 2, shapes2[s], (int[]){k, other}, NULL, 0, 4);
+                else run_map(&rng, 2, shapes2[s], (int[]){other, k}, NULL, 0, 4);
             }
 
         /* 2-D with every rank along one dimension. */
@@ -325,20 +334,18 @@ int main(int argc, char **argv)
         run_map(&rng, 2, (int64_t[]){6, 5}, (int[]){REF_K_CYCLIC, REF_K_BLOCK_GA}, (int[]){1, g_np}, 0, 4);
 
         /* 3-D and 4-D: random kinds. */
-        static const int64_t shapes3[][3] = {{3, 4, 5}, {2, 1, 3}, {1, 1, 1}, {4, 3, 2}};
-        for (size_t s = 0; s < sizeof shapes3 / sizeof *shapes3; s++)
-            for (int t = 0; t < 5; t++) {
-                int kinds[3];
-                for (int i = 0; i < 3; i++) kinds[i] = (int)th_rng_range(&rng, 0, REF_NKINDS);
-                run_map(&rng, 3, shapes3[s], kinds, NULL, s == 0 && t == 0, 4);
-            }
-        static const int64_t shapes4[][4] = {{2, 3, 2, 3}, {1, 2, 1, 3}, {3, 2, 2, 2}, {1, 1, 1, 1}};
-        for (size_t s = 0; s < sizeof shapes4 / sizeof *shapes4; s++)
-            for (int t = 0; t < 5; t++) {
-                int kinds[4];
-                for (int i = 0; i < 4; i++) kinds[i] = (int)th_rng_range(&rng, 0, REF_NKINDS);
-                run_map(&rng, 4, shapes4[s], kinds, NULL, s == 0 && t == 0, 4);
-            }
+        static const int64_t shapes3[][3] = {{3, 4, 5}, {2, 1, 3}, {4, 3, 2}};
+        for (size_t s = 0; s < sizeof shapes3 / sizeof *shapes3; s++) {
+            int kinds[3];
+            for (int i = 0; i < 3; i++) kinds[i] = (int)th_rng_range(&rng, 0, REF_NKINDS);
+            run_map(&rng, 3, shapes3[s], kinds, NULL, 0, 4);
+        }
+        static const int64_t shapes4[][4] = {{2, 3, 2, 3}, {1, 2, 1, 3}, {3, 2, 2, 2}};
+        for (size_t s = 0; s < sizeof shapes4 / sizeof *shapes4; s++) {
+            int kinds[4];
+            for (int i = 0; i < 4; i++) kinds[i] = (int)th_rng_range(&rng, 0, REF_NKINDS);
+            run_map(&rng, 4, shapes4[s], kinds, NULL, 0, 4);
+        }
     }
 
     double dt = MPI_Wtime() - t0;
