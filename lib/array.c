@@ -61,6 +61,7 @@ static void release(da_array_t *a)
     if (a->comm != MPI_COMM_NULL) MPI_Comm_free(&a->comm);
     if (a->dist) da_dist_destroy(&a->dist);
     free(a->peer_base);
+    free(a->same_node);
     free(a);
 }
 
@@ -175,7 +176,8 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
 
     /* Where each rank's block is, for those on this node. */
     a->peer_base = calloc((size_t)size, sizeof *a->peer_base);
-    if (!a->peer_base) {
+    a->same_node = calloc((size_t)size, 1);
+    if (!a->peer_base || !a->same_node) {
         rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory");
         goto fail;
     }
@@ -198,6 +200,7 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
             goto fail;
         }
         if (a->use_shm || cr == a->rank) a->peer_base[cr] = ptr;
+        a->same_node[cr] = 1;
     }
     MPI_Group_free(&g_comm);
     MPI_Group_free(&g_node);
@@ -330,7 +333,8 @@ int da_array_shares_memory_with(const da_array_t *a, int rank, int *shared)
     CHECK_OUT(a, shared);
     if (rank < 0 || rank >= a->nranks)
         return da_error(DA_ERR_RANK, "rank %d outside 0..%d", rank, a->nranks - 1);
-    *shared = a->peer_base[rank] != NULL;
+    /* from node membership, not from peer_base: an empty block has no address */
+    *shared = rank == a->rank || (a->use_shm && a->same_node[rank]);
     return DA_SUCCESS;
 }
 

@@ -20,6 +20,7 @@ struct da_array {
     char *base;           /* this rank's block */
     int64_t local_elems;
     char **peer_base;     /* per comm rank: its block if reachable by load/store, else NULL */
+    unsigned char *same_node; /* per comm rank: 1 if on this node (NULL peer_base may mean an empty block) */
     int use_shm;          /* the same-node shortcut is on (agreed by all ranks) */
     int acc_cpu;          /* accumulates use CPU atomics (all ranks on one node) */
     int rma_method;
