@@ -343,7 +343,9 @@ int da_flush(da_array_t *a)
     int rc = da_array_check(a);
     if (rc) return rc;
     __atomic_thread_fence(__ATOMIC_SEQ_CST); /* our stores to peers' blocks */
+    if (!a->unflushed) return DA_SUCCESS; /* blocking writes complete at their target already */
     int mrc = MPI_Win_flush_all(a->win);
+    if (mrc == MPI_SUCCESS) a->unflushed = 0;
     return mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, "MPI_Win_flush_all");
 }
 

@@ -535,6 +535,7 @@ static int execute(da_plan_t *p, kind_t kind, da_op_t op, const void *alpha, con
         }
         last = last == -1 || last == gr->rank ? gr->rank : -2;
     }
+    if (req && kind != OP_GET && r->ngroups) a->unflushed = 1; /* for da_flush */
 
     /* direct points, while the RMA calls are in flight */
     if (!rc) {

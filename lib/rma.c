@@ -49,7 +49,12 @@ typedef struct {
     int64_t nreqs, reqcap;
     char *scaled;              /* acc with alpha: the scaled copy of buf, owned */
     int rget_noncontig;        /* nb: an MPI_Rget with a derived target type was issued */
+    int64_t since_flush;       /* blocking: RMA calls issued since the last local flush */
 } xfer_t;
+
+/* Blocking transfers flush locally every this many RMA calls: with
+   thousands outstanding (one per row) this MPICH slows down sharply. */
+#define CALLS_PER_FLUSH 256
 
 /* ---- rows of a piece -------------------------------------------------- */
 
@@ -229,6 +234,10 @@ static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatyp
     case DIR_PUT: rc = MPI_Put(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win); break;
     default:
         rc = MPI_Accumulate(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, da_op_mpi(x->op), a->win);
+    }
+    if (rc == MPI_SUCCESS && ++x->since_flush == CALLS_PER_FLUSH) {
+        rc = MPI_Win_flush_local_all(a->win);
+        x->since_flush = 0;
     }
     if (rc != MPI_SUCCESS) return da_mpi_error(rc, "RMA call");
     x->last_target = x->last_target == -1 || x->last_target == rank ? rank : -2;
@@ -504,6 +513,7 @@ static int finish_nb(xfer_t *x, int rc, da_request_t *req)
         free(x->reqs);
         return finish_after_rma(x, rc);
     }
+    if (x->dir != DIR_GET && x->nreqs) x->a->unflushed = 1; /* for da_flush */
     xfer_t *ctx = malloc(sizeof *ctx);
     if (!ctx) {
         rc = da_error(DA_ERR_NOMEM, "no memory for a request");

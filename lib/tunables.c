@@ -32,7 +32,7 @@ int da_tunable_rma_method(void)
 
 long da_tunable_rows_min_bytes(void)
 {
-    return env_long("DA_RMA_ROWS_MIN_BYTES", 65536);
+    return env_long("DA_RMA_ROWS_MIN_BYTES", 1024);
 }
 
 long da_tunable_max_count(void)
