@@ -885,6 +885,50 @@ static void lifetime(void)
     ir_map_free(&c.m);
 }
 
+/* Known bug (reported, not yet fixed in lib/, so only run with
+ * TEST_GATHER_KNOWN_BUGS=1): a plan whose array was destroyed must answer
+ * DA_ERR_HANDLE even when a new array got the old handle's address. Plans
+ * recognise their array by pointer, so the stale plan is taken as live: at
+ * 1 rank da_plan_put returns success and writes into the new array, at 2
+ * ranks it stores through the old shared-memory addresses and segfaults.
+ * Arrays are created until one lands on the old address (within a few). */
+static void lifetime_reuse(void)
+{
+    int64_t shape[1] = {9};
+    int kinds[1] = {IR_BLOCK};
+    ir_map_t m;
+    th_rng_t rng = ir_rng(SEED, 'G', 2, 0);
+    ir_map_build(&m, &rng, 1, shape, kinds, NULL, np);
+    IR_CTX("G. plan whose array was destroyed and a new array at its address, %s", m.desc);
+    int reused = 0;
+    for (int attempt = 0; attempt < 50 && !reused; attempt++) {
+        da_array_t *a = NULL, *b = NULL;
+        ICHECK_DA(da_array_create(MPI_COMM_WORLD, DA_DOUBLE, m.d, &a));
+        int64_t flat[3] = {0, 4, 8};
+        double v[3] = {1, 2, 3}, out[9];
+        da_plan_t *p = NULL;
+        ICHECK_DA(da_plan_create_flat(a, 3, flat, &p));
+        const void *old = (const void *)a;
+        ICHECK_DA(da_array_destroy(&a));
+        ICHECK_DA(da_array_create(MPI_COMM_WORLD, DA_DOUBLE, m.d, &b));
+        int same = (const void *)b == old;
+        MPI_Allreduce(&same, &reused, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
+        if (reused) {
+            ICHECK_ERR(DA_ERR_HANDLE, da_plan_put(p, v));
+            ICHECK_ERR(DA_ERR_HANDLE, da_plan_get(p, v));
+            ICHECK_DA(da_sync(b));
+            int64_t lo = 0, hi = 9;
+            ICHECK_DA(da_get(b, &lo, &hi, NULL, out, NULL));
+            for (int i = 0; i < 9; i++)
+                ICHECK(out[i] == 0.0, "new array element %d is %g after a stale plan's put (expected 0)", i, out[i]);
+        }
+        ICHECK_DA(da_plan_destroy(&p));
+        ICHECK_DA(da_array_destroy(&b));
+    }
+    if (me == 0) printf("test_gather: stale plan vs reused address %s\n", reused ? "checked" : "not reached");
+    ir_map_free(&m);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -962,6 +1006,7 @@ int main(int argc, char **argv)
         run_case(small_nd[s], small[s], kinds, NULL, t, 0, s % 2, s == 3 ? 2 : 0, 3, cs);
     }
     lifetime();
+    if (getenv("TEST_GATHER_KNOWN_BUGS")) lifetime_reuse();
 
     double dt = MPI_Wtime() - t0;
     long tot[3] = {st_cases, st_calls, st_points}, sum[3];
