@@ -7,6 +7,7 @@
 #include "darray/dist.h"
 #include "darray/array.h"
 #include "darray/coll.h"
+#include "darray/io.h"
 #include "darray/request.h"
 #include "darray/gather.h"
 #include "darray/select.h"
