@@ -19,8 +19,9 @@
  *  C. scatter-accumulate from all ranks into the whole (small) array with
  *     many collisions: SUM with alpha, MAX, MIN, BXOR on integers, REPLACE
  *     (last wins) on each rank's own share; checked exactly;
- *  D. plans replayed (100 times on two maps, a few times on the others)
- *     with new data each time: put, acc, get, blocking and non-blocking;
+ *  D. plans replayed (100 times on two maps — 100/nranks on the RMA path
+ *     at 2+ ranks — a few times on the others) with new data each time:
+ *     put, acc, get, blocking and non-blocking;
  *  E. many non-blocking plan requests outstanding at once (puts, accs, two
  *     gets of one plan), completed in random order by da_wait, da_test and
  *     da_waitall;
@@ -821,8 +822,8 @@ static void run_case(int ndim, const int64_t *shape, const int *kinds, const int
         ICHECK_DA(da_sync(c.a)); /* every rank has checked before anyone writes again */
     }
     PHASE_DONE(3);
-    if (iters < 0) /* -N: N replays; N / np on the RMA path at more than 2 ranks */
-        iters = c.shm || np <= 2 ? -iters : -iters / np;
+    if (iters < 0) /* -N: N replays; N / np on the RMA path at 2 and more ranks */
+        iters = c.shm || np == 1 ? -iters : -iters / np;
     phase_plans(&c, cs, iters);
     ICHECK_DA(da_sync(c.a));
     PHASE_DONE(4);
