@@ -511,23 +511,27 @@ static int aligned(const operand_t *x, const operand_t *t)
 }
 
 /* Bring x's box into the layout of t's box: *base is where this rank's
-   elements of it are, in t's local layout (x's own block when aligned,
-   else a temporary array, returned in *tmp for the caller to destroy).
-   Collective; the decision is the same on every rank. */
-static int align(const operand_t *x, const operand_t *t, da_array_t **tmp, char **base)
+   elements of it are, in t's local layout: x's own block when aligned,
+   else a buffer of one local block (returned in *tmp for the caller to
+   free) filled by redistribution. Collective; the decision is the same on
+   every rank. */
+static int align(const operand_t *x, const operand_t *t, char **tmp, char **base)
 {
     *tmp = NULL;
     if (aligned(x, t)) {
         *base = x->a->base;
         return DA_SUCCESS;
     }
-    int rc = da_array_dup(t->a, tmp);
-    if (!rc) rc = da_copy_box(x->a, x->lo, x->hi, *tmp, t->lo, t->hi);
+    size_t bytes = (size_t)t->a->local_elems * t->a->esize;
+    *tmp = malloc(bytes ? bytes : 1);
+    /* no memory: still take part, with the error agreed in the engine's entry */
+    int rc = da_redist_into_buffer(x->a, x->lo, x->hi, t->a, t->lo, t->hi, *tmp);
     if (rc) {
-        if (*tmp) da_array_destroy(tmp);
+        free(*tmp);
+        *tmp = NULL;
         return rc;
     }
-    *base = (*tmp)->base;
+    *base = *tmp;
     return DA_SUCCESS;
 }
 
@@ -1068,7 +1072,7 @@ static int reduce(const char *fn, kind_t kind, da_array_t *a, const int64_t *alo
     kctx_t k;
     kctx_init(&k, kind, a);
     k.c = k.a = a->base;
-    da_array_t *tmp = NULL;
+    char *tmp = NULL;
     if (kind == K_DOT) {
         char *bb;
         if ((rc = align(&ob, &oa, &tmp, &bb))) {
@@ -1088,7 +1092,7 @@ static int reduce(const char *fn, kind_t kind, da_array_t *a, const int64_t *alo
         run_kernel(&k, &br, flat);
     }
     da_box_runs_free(&br);
-    if (tmp) da_array_destroy(&tmp);
+    free(tmp);
     partial_t mine = partial_of(&k), *all;
     if ((rc = gather_partials(a->comm, a->nranks, &mine, &all))) return rc;
     int64_t shape[DA_MAX_NDIM];
@@ -1187,8 +1191,7 @@ static int ternary(const char *fn, kind_t kind, const void *alpha, da_array_t *a
     k.c = c->base;
     k.s1 = alpha;
     k.s2 = beta;
-    da_array_t *ta = NULL, *tb = NULL;
-    char *pa = NULL, *pb = NULL;
+    char *ta = NULL, *tb = NULL, *pa = NULL, *pb = NULL;
     rc = align(&oa, &oc, &ta, &pa);
     if (!rc) rc = align(&ob, &oc, &tb, &pb);
     k.a = pa;
@@ -1220,15 +1223,15 @@ static int ternary(const char *fn, kind_t kind, const void *alpha, da_array_t *a
         if (rc) {
             /* every rank knows: nothing written, no exit agreement needed */
             da_box_runs_free(&br);
-            if (ta) da_array_destroy(&ta);
-            if (tb) da_array_destroy(&tb);
+            free(ta);
+            free(tb);
             return rc;
         }
     }
     if (!rc) run_kernel(&k, &br, flat);
     da_box_runs_free(&br);
-    if (ta) da_array_destroy(&ta);
-    if (tb) da_array_destroy(&tb);
+    free(ta);
+    free(tb);
     return da_coll_end(fn, c->comm, &c, 1, rc);
 }
 

@@ -79,6 +79,13 @@ void da_box_runs_free(da_box_runs_t *b);
 typedef int (*da_run_fn)(void *ctx, int64_t off, int64_t lstep, int64_t count, const int64_t *gidx, int64_t gstep);
 int da_box_runs_walk(const da_box_runs_t *b, da_run_fn fn, void *ctx);
 
+/* Collective, after the caller's agreement (same arguments everywhere):
+   copy src's box into buf, laid out as this rank's block of `like` (an
+   array with the destination map and src's type) for the box [dlo, dhi).
+   buf NULL (out of memory on this rank): fails on every rank. */
+int da_redist_into_buffer(da_array_t *src, const int64_t *slo, const int64_t *shi, const da_array_t *like,
+                          const int64_t *dlo, const int64_t *dhi, char *buf);
+
 /* n elements of es bytes, strides in elements (any sign). */
 void da_strided_copy(char *dst, int64_t dstep, const char *src, int64_t sstep, int64_t n, size_t es);
 

@@ -677,6 +677,21 @@ int da_copy_box(da_array_t *src, const int64_t *slo, const int64_t *shi, da_arra
     return rc;
 }
 
+int da_redist_into_buffer(da_array_t *src, const int64_t *slo, const int64_t *shi, const da_array_t *like,
+                          const int64_t *dlo, const int64_t *dhi, char *buf)
+{
+    /* the engine writes only into the destination's own block (pulls and
+       unpacks), so a stand-in of `like` whose block is buf will do */
+    da_array_t fake = *like;
+    fake.base = buf;
+    da_redist_plan_t *p = NULL;
+    int lrc = buf ? plan_build(src, slo, shi, &fake, dlo, dhi, NULL, &p)
+                  : da_error(DA_ERR_NOMEM, "redistribution: no memory for a local block");
+    int rc = run_plan("redistribution", p, lrc, 0, src, &fake);
+    plan_free(p);
+    return rc;
+}
+
 int da_copy(da_array_t *src, da_array_t *dst)
 {
     int rc;
