@@ -15,6 +15,7 @@ packages=(
     libhwloc-dev                                          # topology
     libfabric-dev                                         # raw-fabric RMA baseline in bench/
     libcriterion-dev                                      # unit tests
+    python3-numpy                                         # .npy files checked by NumPy (tests/mpi/npy_check.py)
 )
 
 missing=()
