@@ -40,7 +40,7 @@ PROGRAMS = [
                   "get-box-1024x1024,get-box-1024x1024-rma,put-box-1024x1024,put-box-1024x1024-rma,"
                   "get-col-2048x16,get-col-2048x16-rma"),
     ("bench_atomic", "fadd-1elem*,lock-unlock,lock-unlock-rma"),
-    ("bench_gather", None),
+    ("bench_gather", "gather-100k*,gather-plan-100k*,scatter-100k*"),
     ("bench_redist", None),
     ("bench_sweep", "sweep-get-contig-*,sweep-get-box-*"),
     ("bench_ga", None),
@@ -226,7 +226,13 @@ def base_case(case):
     return case, ""
 
 
+# Implementations that are another program's name for a peer family.
+PEER_ALIAS = {"local": "memcpy"}  # bench_gather: plain loads in one process
+
+
 def peer_family(impl):
+    if impl in PEER_ALIAS:
+        return PEER_ALIAS[impl]
     for p in sorted(ALL_PEERS, key=len, reverse=True):
         if impl == p or impl.startswith(p + "-"):
             return p
