@@ -545,7 +545,7 @@ static int agree_view(da_array_t *a, int *use_view)
 
 /* ---- save ---------------------------------------------------------------------- */
 
-static int save_array(const char *fn, da_array_t *a, const char *path)
+static int save_array(const char *fn, da_array_t *a, const char *path, int view)
 {
     char header[4096];
     size_t hl = make_header(a->type, a->esize, a->ndim, a->dist->shape, header, sizeof header);
@@ -566,7 +566,7 @@ static int save_array(const char *fn, da_array_t *a, const char *path)
         mrc = MPI_File_write_at(fh, 0, header, (int)hl, MPI_BYTE, &st);
     }
     rc = mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, path);
-    int view, rc2 = agree_view(a, &view);
+    int rc2 = view < 0 ? agree_view(a, &view) : DA_SUCCESS;
     if (!rc2) rc2 = transfer(a, fh, (int64_t)hl, 1, view);
     if (!rc) rc = rc2;
     mrc = MPI_File_close(&fh);
@@ -582,14 +582,15 @@ int da_save(da_array_t *a, const char *path)
     int lrc = path ? DA_SUCCESS : da_error(DA_ERR_NULL, "%s: path is NULL", fn);
     da_box_runs_t b;
     int64_t lo[DA_MAX_NDIM] = {0};
-    long flags[1] = {0};
+    long flags[2] = {0, 0}; /* max over ranks: staging needed, file view needed */
     if (!lrc && !(lrc = da_box_runs_build(a->dist, a->rank, lo, a->dist->shape, 1, &b))) {
         flags[0] = needs_staging(a, &b);
         da_box_runs_free(&b);
+        flags[1] = wants_view(a);
     }
     uint64_t h = lrc ? 0 : hash_str(da_coll_mix_array(0, a), path);
-    if ((rc = da_coll_begin(fn, a->comm, lrc, &a, 1, h, flags, 1))) return rc;
-    if (!flags[0]) return save_array(fn, a, path);
+    if ((rc = da_coll_begin(fn, a->comm, lrc, &a, 1, h, flags, 2))) return rc;
+    if (!flags[0]) return save_array(fn, a, path, (int)flags[1]);
     /* scattered pieces: through a copy by blocks of rows */
     da_dist_t *rows = NULL;
     da_array_t *tmp = NULL;
@@ -597,7 +598,7 @@ int da_save(da_array_t *a, const char *path)
     rc = agree(fn, a->comm, rc);
     if (!rc) rc = da_redistribute(a, rows, &tmp);
     if (rows) da_dist_destroy(&rows);
-    if (!rc) rc = save_array(fn, tmp, path);
+    if (!rc) rc = save_array(fn, tmp, path, -1);
     if (tmp) da_array_destroy(&tmp);
     return rc;
 }
@@ -634,21 +635,19 @@ static int read_into(const char *fn, da_array_t *a, MPI_File fh, const header_t 
 {
     da_box_runs_t b;
     int64_t lo[DA_MAX_NDIM] = {0};
-    long flags[1] = {0};
+    long flags[2] = {0, 0}; /* max over ranks: staging needed, file view needed */
     int lrc = da_box_runs_build(a->dist, a->rank, lo, a->dist->shape, 1, &b);
     if (!lrc) {
         flags[0] = needs_staging(a, &b);
         da_box_runs_free(&b);
+        flags[1] = wants_view(a);
     }
-    int rc = da_coll_begin(fn, a->comm, lrc, &a, 1, 0, flags, 1);
+    int rc = da_coll_begin(fn, a->comm, lrc, &a, 1, 0, flags, 2);
     if (rc) return rc;
-    int view;
-    if (!flags[0]) {
-        if ((rc = agree_view(a, &view))) return rc;
-        return da_coll_end(fn, a->comm, &a, 1, transfer(a, fh, h->data_off, 0, view));
-    }
+    if (!flags[0]) return da_coll_end(fn, a->comm, &a, 1, transfer(a, fh, h->data_off, 0, (int)flags[1]));
     da_dist_t *rows = NULL;
     da_array_t *tmp = NULL;
+    int view;
     rc = agree(fn, a->comm, row_map(a, &rows));
     if (!rc) rc = a->type == DA_OPAQUE ? da_array_create_opaque(a->comm, a->esize, rows, &tmp)
                                        : da_array_create(a->comm, a->type, rows, &tmp);
