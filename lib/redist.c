@@ -386,16 +386,20 @@ int da_redist_plan_create(const da_array_t *src, const int64_t *slo, const int64
     if (!lrc) lrc = check_opts(fn, opts);
     da_redist_plan_t *p = NULL;
     if (!lrc) lrc = plan_build(src, slo, shi, dst, dlo, dhi, opts, &p);
-    if (!lrc) {
-        int mrc = MPI_Comm_dup(src->comm, &p->comm); /* collective, but every rank is here */
-        if (mrc == MPI_SUCCESS && da_handle_add(p, DA_HANDLE_PLAN) != 0) mrc = MPI_ERR_NO_MEM;
-        if (mrc != MPI_SUCCESS) lrc = da_mpi_error(mrc, fn);
-    }
     uint64_t h = lrc ? 0 : args_hash(src, slo, shi, dst, dlo, dhi, opts);
     if ((rc = da_coll_begin(fn, src->comm, lrc, NULL, 0, h, NULL, 0))) {
-        if (p) da_handle_remove(p);
         plan_free(p);
         return rc;
+    }
+    /* every rank is here: the duplicate is collective */
+    int mrc = MPI_Comm_dup(src->comm, &p->comm);
+    if (mrc == MPI_SUCCESS && da_handle_add(p, DA_HANDLE_PLAN) != 0) mrc = MPI_ERR_NO_MEM;
+    long bad = mrc != MPI_SUCCESS, any = 0;
+    da_allreduce(&bad, &any, 1, MPI_LONG, MPI_MAX, src->comm);
+    if (any) {
+        da_handle_remove(p);
+        plan_free(p);
+        return bad ? da_mpi_error(mrc, fn) : da_error(DA_ERR_COLLECTIVE, "%s: failed on another rank", fn);
     }
     *out = p;
     return DA_SUCCESS;
@@ -454,62 +458,52 @@ static int by_message(const da_redist_plan_t *p, const int *near, int r)
     return p->method == DA_REDIST_ALLTOALL || !near[r];
 }
 
+/* Send and receive buffer sizes of one round, in bytes. */
+static void round_bytes(const da_redist_plan_t *p, const int *near, int64_t per_pair, int64_t *sbytes,
+                        int64_t *rbytes)
+{
+    *sbytes = *rbytes = 0;
+    for (int r = 0; r < p->nranks; r++) {
+        if (!by_message(p, near, r)) continue;
+        *sbytes += (p->send_count[r] < per_pair ? p->send_count[r] : per_pair) * (int64_t)p->esize;
+        *rbytes += (p->recv_count[r] < per_pair ? p->recv_count[r] : per_pair) * (int64_t)p->esize;
+    }
+}
+
+/* `rounds` of MPI_Alltoallv; sbuf, rbuf and counts (4 * nranks ints) were
+   allocated before the entry agreement, so every rank takes part in every
+   round. */
 static int exchange(da_redist_plan_t *p, da_array_t *src, da_array_t *dst, const int *near, int64_t rounds,
-                    int64_t per_pair)
+                    int64_t per_pair, char *sbuf, char *rbuf, int *counts)
 {
     int n = p->nranks, rc = DA_SUCCESS;
     size_t es = p->esize;
-    int64_t sbytes = 0, rbytes = 0;
-    for (int r = 0; r < n; r++) {
-        if (!by_message(p, near, r)) continue;
-        sbytes += (p->send_count[r] < per_pair ? p->send_count[r] : per_pair) * (int64_t)es;
-        rbytes += (p->recv_count[r] < per_pair ? p->recv_count[r] : per_pair) * (int64_t)es;
-    }
-    char *sbuf = malloc((size_t)(sbytes ? sbytes : 1)), *rbuf = malloc((size_t)(rbytes ? rbytes : 1));
-    int *sc = malloc(sizeof *sc * (size_t)n * 4);
-    if (!sbuf || !rbuf || !sc) rc = da_error(DA_ERR_NOMEM, "redistribution: no memory for %lld + %lld bytes of buffers",
-                                             (long long)sbytes, (long long)rbytes);
-    /* a rank out of memory still takes part in every round, sending nothing,
-       so that the others do not hang; its error is agreed on at the end */
-    int *sd = sc ? sc + n : NULL, *rcnt = sc ? sc + 2 * n : NULL, *rd = sc ? sc + 3 * n : NULL;
-    int zero[1] = {0};
+    int *sc = counts, *sd = counts + n, *rcnt = counts + 2 * n, *rd = counts + 3 * n;
     for (int64_t w = 0; w < rounds; w++) {
         int64_t a = w * per_pair;
         move_t m = {.buf = sbuf, .src = src->base, .dst = dst->base, .es = es};
-        for (int r = 0; r < n && !rc; r++) {
-            int64_t cnt = 0;
+        for (int r = 0, roff = 0; r < n; r++) {
+            int64_t cnt = 0, rcv = 0;
             if (by_message(p, near, r) && p->send_count[r] > a)
                 cnt = p->send_count[r] - a < per_pair ? p->send_count[r] - a : per_pair;
+            if (by_message(p, near, r) && p->recv_count[r] > a)
+                rcv = p->recv_count[r] - a < per_pair ? p->recv_count[r] - a : per_pair;
             sd[r] = (int)((m.buf - sbuf) / (int64_t)es);
             sc[r] = (int)cnt;
+            rd[r] = roff;
+            rcnt[r] = (int)rcv;
+            roff += (int)rcv;
             if (cnt) {
                 pair_t pr;
                 pair_of(p, r, 1, &pr);
                 pair_walk(&pr, a, a + cnt, seg_pack, &m);
             }
-            int64_t rcv = 0;
-            if (by_message(p, near, r) && p->recv_count[r] > a)
-                rcv = p->recv_count[r] - a < per_pair ? p->recv_count[r] - a : per_pair;
-            rcnt[r] = (int)rcv;
-        }
-        for (int r = 0, off = 0; r < n && !rc; r++) {
-            rd[r] = off;
-            off += rcnt[r];
         }
         MPI_Request req;
-        int mrc;
-        if (rc) { /* out of memory: take part with nothing */
-            int *zs = calloc((size_t)n, sizeof *zs);
-            if (!zs) return rc; /* cannot even do that */
-            mrc = MPI_Ialltoallv(zero, zs, zs, src->mpitype, zero, zs, zs, src->mpitype, src->comm, &req);
-            if (mrc == MPI_SUCCESS) da_mpi_wait(&req);
-            free(zs);
-            continue;
-        }
-        mrc = MPI_Ialltoallv(sbuf, sc, sd, src->mpitype, rbuf, rcnt, rd, src->mpitype, src->comm, &req);
+        int mrc = MPI_Ialltoallv(sbuf, sc, sd, src->mpitype, rbuf, rcnt, rd, src->mpitype, src->comm, &req);
         if (mrc == MPI_SUCCESS) mrc = da_mpi_wait(&req);
         if (mrc != MPI_SUCCESS) {
-            rc = da_mpi_error(mrc, "MPI_Ialltoallv");
+            if (!rc) rc = da_mpi_error(mrc, "MPI_Ialltoallv");
             continue;
         }
         m.buf = rbuf;
@@ -520,15 +514,12 @@ static int exchange(da_redist_plan_t *p, da_array_t *src, da_array_t *dst, const
             pair_walk(&pr, a, a + rcnt[r], seg_unpack, &m);
         }
     }
-    free(sbuf);
-    free(rbuf);
-    free(sc);
     return rc;
 }
 
 /* The data movement of a plan, between the entry and exit agreements. */
 static int plan_move(da_redist_plan_t *p, da_array_t *src, da_array_t *dst, const int *near, int64_t rounds,
-                     int64_t per_pair)
+                     int64_t per_pair, char *sbuf, char *rbuf, int *counts)
 {
     /* pairs by loads: from every near source block, straight into ours */
     for (int r = 0; r < p->nranks; r++) {
@@ -539,7 +530,7 @@ static int plan_move(da_redist_plan_t *p, da_array_t *src, da_array_t *dst, cons
         pair_walk(&pr, 0, p->recv_count[r], seg_copy, &m);
     }
     if (rounds == 0) return DA_SUCCESS;
-    return exchange(p, src, dst, near, rounds, per_pair);
+    return exchange(p, src, dst, near, rounds, per_pair, sbuf, rbuf, counts);
 }
 
 static int overlap(int ndim, const int64_t *alo, const int64_t *ahi, const int64_t *blo, const int64_t *bhi)
@@ -572,15 +563,29 @@ static int run_plan(const char *fn, da_redist_plan_t *p, int lrc, uint64_t agree
             if (w > mine) mine = w;
         }
     }
+    char *sbuf = NULL, *rbuf = NULL;
+    int *counts = NULL;
+    if (!lrc) {
+        int64_t sb, rb;
+        round_bytes(p, near, per_pair, &sb, &rb);
+        sbuf = malloc((size_t)(sb ? sb : 1));
+        rbuf = malloc((size_t)(rb ? rb : 1));
+        counts = malloc(sizeof *counts * 4 * (size_t)p->nranks);
+        if (!sbuf || !rbuf || !counts)
+            lrc = da_error(DA_ERR_NOMEM, "%s: no memory for %lld + %lld bytes of buffers", fn, (long long)sb,
+                           (long long)rb);
+    }
     long flags[1] = {(long)mine};
     da_array_t *arrs[2] = {src, dst};
-    if ((rc = da_coll_begin(fn, src->comm, lrc, arrs, 2, agree, flags, 1))) {
-        free(near);
-        return rc;
+    if (!(rc = da_coll_begin(fn, src->comm, lrc, arrs, 2, agree, flags, 1))) {
+        rc = plan_move(p, src, dst, near, flags[0], per_pair, sbuf, rbuf, counts);
+        rc = da_coll_end(fn, src->comm, arrs, 2, rc);
     }
-    rc = plan_move(p, src, dst, near, flags[0], per_pair);
     free(near);
-    return da_coll_end(fn, src->comm, arrs, 2, rc);
+    free(sbuf);
+    free(rbuf);
+    free(counts);
+    return rc;
 }
 
 static int execute(const char *fn, da_redist_plan_t *p, da_array_t *src, da_array_t *dst)
