@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directory.h"
 #include "error.h"
 #include "handle.h"
 
@@ -55,6 +56,7 @@ int da_dim_owner(const dim_map_t *m, int64_t g, int64_t *local)
         return (int)(blk % m->p);
     }
     case DA_DIST_UNSTRUCTURED:
+        if (m->dir) return da_dir_owner(m->dir, g, local);
         *local = m->local_of[g];
         return m->owner_of[g];
     }
@@ -80,7 +82,10 @@ int64_t da_dim_local_count(const dim_map_t *m, int c)
 int64_t da_dim_global(const dim_map_t *m, int c, int64_t l)
 {
     if (has_starts(m->kind)) return m->starts[c] + l;
-    if (m->kind == DA_DIST_UNSTRUCTURED) return m->lists[c][l];
+    if (m->kind == DA_DIST_UNSTRUCTURED) {
+        if (m->dir) return c == m->mycoord ? m->own[l] : -1; /* other parts' lists are not kept */
+        return m->lists[c][l];
+    }
     return ((l / m->b) * m->p + c) * m->b + l % m->b;
 }
 
@@ -94,6 +99,8 @@ static void free_dim(dim_map_t *m)
     free(m->lists);
     free(m->owner_of);
     free(m->local_of);
+    free(m->own);
+    if (m->dir) da_dir_release(m->dir);
     memset(m, 0, sizeof *m);
 }
 
@@ -146,6 +153,14 @@ static int check_spec(int i, int64_t n, const da_dim_spec_t *s)
     case DA_DIST_UNSTRUCTURED:
         if (s->nparts < 1)
             return da_error(DA_ERR_GRID, "dimension %d: unstructured needs nparts >= 1, got %d", i, s->nparts);
+        if (s->local) {
+            if (s->local_count < 0 || s->local_count > n)
+                return da_error(DA_ERR_UNSTRUCTURED, "dimension %d: local count %lld outside [0, %lld]", i,
+                                (long long)s->local_count, (long long)n);
+            if (s->local_count > 0 && !s->local_indices)
+                return da_error(DA_ERR_NULL, "dimension %d: local indices is NULL", i);
+            return DA_SUCCESS;
+        }
         if (!s->counts || !s->indices)
             return da_error(DA_ERR_NULL, "dimension %d: unstructured counts or indices is NULL", i);
         return DA_SUCCESS; /* lists are checked while the table is built */
@@ -252,10 +267,32 @@ static int build_unstructured(int i, dim_map_t *m, const da_dim_spec_t *s)
     return DA_SUCCESS;
 }
 
+/* This rank's part only; da_dist_create_comm completes the dimension. */
+static int build_local(int i, dim_map_t *m, const da_dim_spec_t *s)
+{
+    m->mycoord = -1;
+    m->counts = calloc((size_t)m->p, sizeof *m->counts);
+    m->own = malloc(sizeof *m->own * (size_t)(s->local_count ? s->local_count : 1));
+    if (!m->counts || !m->own) return da_error(DA_ERR_NOMEM, "dimension %d: no memory for the local list", i);
+    if (s->local_count) memcpy(m->own, s->local_indices, sizeof *m->own * (size_t)s->local_count);
+    return DA_SUCCESS;
+}
+
+int da_dim_set_lists(int i, dim_map_t *m, const int64_t *counts, const int64_t *const *lists)
+{
+    da_dim_spec_t s = {.kind = DA_DIST_UNSTRUCTURED, .nparts = m->p, .indices = lists, .counts = counts};
+    free(m->counts);
+    free(m->own);
+    m->counts = NULL;
+    m->own = NULL;
+    m->mycoord = 0;
+    return build_unstructured(i, m, &s);
+}
+
 static int build_dim(int i, dim_map_t *m, const da_dim_spec_t *s)
 {
     m->kind = s->kind;
-    if (s->kind == DA_DIST_UNSTRUCTURED) return build_unstructured(i, m, s);
+    if (s->kind == DA_DIST_UNSTRUCTURED) return s->local ? build_local(i, m, s) : build_unstructured(i, m, s);
     if (s->kind == DA_DIST_CYCLIC || s->kind == DA_DIST_BLOCK_CYCLIC) {
         /* a block longer than the extent behaves as one of the extent */
         m->b = s->kind == DA_DIST_CYCLIC ? 1 : (s->block_size < m->n ? s->block_size : m->n);
@@ -287,8 +324,8 @@ static int build_dim(int i, dim_map_t *m, const da_dim_spec_t *s)
     return DA_SUCCESS;
 }
 
-int da_dist_create(int ndim, const int64_t *shape, const da_dim_spec_t *dims, const int *grid, int nranks,
-                   da_dist_t **out)
+static int create_map(int ndim, const int64_t *shape, const da_dim_spec_t *dims, const int *grid, int nranks,
+                      int allow_local, da_dist_t **out)
 {
     if (!out) return da_error(DA_ERR_NULL, "da_dist_create: out is NULL");
     *out = NULL;
@@ -304,6 +341,8 @@ int da_dist_create(int ndim, const int64_t *shape, const da_dim_spec_t *dims, co
             return da_error(DA_ERR_OVERFLOW, "da_dist_create: element count overflows 64 bits");
         int rc = check_spec(i, shape[i], &dims[i]);
         if (rc) return rc;
+        if (dims[i].kind == DA_DIST_UNSTRUCTURED && dims[i].local && !allow_local)
+            return da_error(DA_ERR_ARG, "dimension %d: DA_DIM_UNSTRUCTURED_LOCAL needs da_dist_create_comm", i);
     }
     int g[DA_MAX_NDIM];
     for (int i = 0; i < ndim; i++) {
@@ -334,12 +373,38 @@ int da_dist_create(int ndim, const int64_t *shape, const da_dim_spec_t *dims, co
             return rc;
         }
     }
+    *out = d;
+    return DA_SUCCESS;
+}
+
+int da_dist_build(int ndim, const int64_t *shape, const da_dim_spec_t *dims, const int *grid, int nranks,
+                  da_dist_t **out)
+{
+    return create_map(ndim, shape, dims, grid, nranks, 1, out);
+}
+
+int da_dist_publish(da_dist_t *d)
+{
     if (da_handle_add(d, DA_HANDLE_DIST) != 0) {
         free_dist(d);
         return da_error(DA_ERR_NOMEM, "da_dist_create: no memory for the handle");
     }
-    *out = d;
     return DA_SUCCESS;
+}
+
+void da_dist_discard(da_dist_t *d)
+{
+    if (d) free_dist(d);
+}
+
+int da_dist_create(int ndim, const int64_t *shape, const da_dim_spec_t *dims, const int *grid, int nranks,
+                   da_dist_t **out)
+{
+    int rc = create_map(ndim, shape, dims, grid, nranks, 0, out);
+    if (rc) return rc;
+    rc = da_dist_publish(*out);
+    if (rc) *out = NULL;
+    return rc;
 }
 
 int da_dist_check(const da_dist_t *d)
@@ -350,7 +415,9 @@ int da_dist_check(const da_dist_t *d)
     return DA_SUCCESS;
 }
 
-/* Rebuild the spec of a dimension from its map, to duplicate it. */
+/* Rebuild the spec of a dimension from its map, to duplicate it. A
+   directory-backed dimension is rebuilt from this rank's part and shares
+   the directory. */
 int da_dist_dup(const da_dist_t *d, da_dist_t **out)
 {
     if (!out) return da_error(DA_ERR_NULL, "da_dist_dup: out is NULL");
@@ -360,10 +427,27 @@ int da_dist_dup(const da_dist_t *d, da_dist_t **out)
     da_dim_spec_t spec[DA_MAX_NDIM];
     for (int i = 0; i < d->ndim; i++) {
         const dim_map_t *m = &d->dim[i];
-        spec[i] = (da_dim_spec_t){.kind = m->kind, .block_size = m->b, .nparts = m->p, .starts = m->starts,
-                                  .indices = (const int64_t *const *)m->lists, .counts = m->counts};
+        if (m->dir)
+            spec[i] = DA_DIM_UNSTRUCTURED_LOCAL(m->p, m->counts[m->mycoord], m->own);
+        else
+            spec[i] = (da_dim_spec_t){.kind = m->kind, .block_size = m->b, .nparts = m->p, .starts = m->starts,
+                                      .indices = (const int64_t *const *)m->lists, .counts = m->counts};
     }
-    return da_dist_create(d->ndim, d->shape, spec, d->grid, d->nranks, out);
+    da_dist_t *c;
+    rc = create_map(d->ndim, d->shape, spec, d->grid, d->nranks, 1, &c);
+    if (rc) return rc;
+    for (int i = 0; i < d->ndim; i++) {
+        const dim_map_t *m = &d->dim[i];
+        if (!m->dir) continue;
+        memcpy(c->dim[i].counts, m->counts, sizeof *m->counts * (size_t)m->p);
+        c->dim[i].mycoord = m->mycoord;
+        c->dim[i].digest = m->digest;
+        c->dim[i].dir = m->dir;
+        da_dir_retain(m->dir);
+    }
+    rc = da_dist_publish(c);
+    if (!rc) *out = c;
+    return rc;
 }
 
 int da_dist_destroy(da_dist_t **d)
@@ -473,6 +557,11 @@ int da_dist_owner(const da_dist_t *d, const int64_t *gidx, int *rank, int *coord
             return da_error(DA_ERR_BOUNDS, "da_dist_owner: index[%d] = %lld outside [0, %lld)", i,
                             (long long)gidx[i], (long long)d->shape[i]);
     }
+    for (int i = 0; i < d->ndim; i++)
+        if (d->dim[i].dir) {
+            int rc = da_dir_fetch(d->dim[i].dir, 1, &gidx[i]);
+            if (rc) return rc;
+        }
     for (int i = 0; i < d->ndim; i++) {
         int64_t l;
         int c = da_dim_owner(&d->dim[i], gidx[i], &l);
@@ -493,6 +582,10 @@ int da_dist_local_to_global(const da_dist_t *d, int rank, const int64_t *lidx, i
     int c[DA_MAX_NDIM];
     coords_of(d, rank, c);
     for (int i = 0; i < d->ndim; i++) {
+        if (d->dim[i].dir && c[i] != d->dim[i].mycoord)
+            return da_error(DA_ERR_NOT_CONTIGUOUS,
+                            "da_dist_local_to_global: dimension %d is directory-backed; this rank keeps only "
+                            "the list of coordinate %d, not %d", i, d->dim[i].mycoord, c[i]);
         int64_t cnt = da_dim_local_count(&d->dim[i], c[i]);
         if (lidx[i] < 0 || lidx[i] >= cnt)
             return da_error(DA_ERR_BOUNDS, "da_dist_local_to_global: local index[%d] = %lld outside [0, %lld)",
@@ -564,6 +657,20 @@ uint64_t da_dist_fingerprint(const da_dist_t *d)
             h = fnv(h, m->counts, sizeof *m->counts * (size_t)m->p);
             h = fnv(h, m->lists[0], sizeof *m->lists[0] * (size_t)m->n);
         }
+        if (m->dir) { /* the lists are not all here: the partition's digest stands for them */
+            h = fnv(h, m->counts, sizeof *m->counts * (size_t)m->p);
+            h = fnv(h, &m->digest, sizeof m->digest);
+        }
     }
     return h;
+}
+
+int da_dist_directory_info(const da_dist_t *d, int dim, da_directory_info_t *info)
+{
+    CHECK(d, info);
+    if (dim < 0 || dim >= d->ndim)
+        return da_error(DA_ERR_BOUNDS, "da_dist_directory_info: dimension %d outside 0..%d", dim, d->ndim - 1);
+    memset(info, 0, sizeof *info);
+    if (d->dim[dim].dir) da_dir_info(d->dim[dim].dir, info);
+    return DA_SUCCESS;
 }

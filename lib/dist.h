@@ -5,6 +5,11 @@
 
 #include "darray/dist.h"
 
+/* A directory (lib/directory.c): the index -> (part, local index) table of
+   an unstructured dimension, distributed by blocks over the ranks, with a
+   local cache of answers. Shared by the copies of a map (reference count). */
+typedef struct da_directory da_directory_t;
+
 typedef struct dim_map {
     da_dist_kind_t kind;
     int64_t n;          /* extent */
@@ -15,6 +20,11 @@ typedef struct dim_map {
     int64_t **lists;    /* UNSTRUCTURED: p lists (one allocation, lists[0]) */
     int32_t *owner_of;  /* UNSTRUCTURED: n entries, part of each index */
     int64_t *local_of;  /* UNSTRUCTURED: n entries, local index of each index */
+    /* UNSTRUCTURED with a directory instead of lists/owner_of/local_of: */
+    da_directory_t *dir;      /* the directory (shared, reference counted) */
+    int mycoord;        /* this rank's coordinate along the dimension */
+    int64_t *own;       /* counts[mycoord] entries: this rank's part, in local order */
+    uint64_t digest;    /* hash of the whole partition, equal on every rank */
 } dim_map_t;
 
 struct da_dist {
@@ -46,5 +56,20 @@ uint64_t da_dist_fingerprint(const da_dist_t *d);
 
 /* Validation used by the public calls. */
 int da_dist_check(const da_dist_t *d);
+
+/* For da_dist_create_comm (lib/directory.c). A map built as by
+   da_dist_create, except that UNSTRUCTURED_LOCAL dimensions are left with
+   kind UNSTRUCTURED, counts zeroed (p entries), own = a copy of the given
+   list, mycoord = -1 and no table: the caller completes them, either with
+   da_dim_set_lists (replicated table) or by setting dir, mycoord and counts.
+   The map is not a live handle until da_dist_publish. */
+int da_dist_build(int ndim, const int64_t *shape, const da_dim_spec_t *dims, const int *grid, int nranks,
+                  da_dist_t **out);
+/* Builds the replicated table of dimension i from all parts' lists
+   (lists[c], counts[c] entries), validating them; frees own. */
+int da_dim_set_lists(int i, dim_map_t *m, const int64_t *counts, const int64_t *const *lists);
+int da_dist_publish(da_dist_t *d);
+/* Frees a map da_dist_publish has not registered. */
+void da_dist_discard(da_dist_t *d);
 
 #endif

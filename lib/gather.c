@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "directory.h"
 #include "error.h"
 #include "handle.h"
 #include "radix.h"
@@ -65,7 +66,7 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
        each coordinate; one array access instead of the kind's arithmetic. */
     int32_t *tc[DA_MAX_NDIM] = {0};
     int64_t *tl[DA_MAX_NDIM] = {0}, *lc[DA_MAX_NDIM] = {0}, gstride[DA_MAX_NDIM];
-    int rc = DA_SUCCESS;
+    int rc = da_dist_prefetch_points(d, n, coords, flat); /* directory-backed maps: one batch */
     for (int k = nd - 1, gs = 1; k >= 0; k--) {
         gstride[k] = gs;
         gs *= d->grid[k];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "directory.h"
 #include "error.h"
 #include "request.h"
 #include "rma.h"
@@ -611,6 +612,7 @@ int da_transfer(da_array_t *a, da_dir_t dir, da_op_t op, const void *alpha, cons
     if (dir == DIR_ACC && (rc = da_op_check(a->type, op))) return rc;
     if (count == 0) return DA_SUCCESS;
     if (!buf) return da_error(DA_ERR_NULL, "buffer is NULL for a box of %lld elements", (long long)count);
+    if ((rc = da_dist_prefetch_sel(a->dist, sel))) return rc; /* directory-backed maps: one batch */
 
     xfer_t x = {.a = a, .dir = dir, .op = op, .buf = (char *)buf, .last_target = -1, .nb = req != NULL};
     x.bstr[a->ndim - 1] = 1;

@@ -1,4 +1,6 @@
-/* darray: distribution maps (layer 1). Pure index arithmetic, no MPI.
+/* darray: distribution maps (layer 1). Pure index arithmetic, no MPI
+ * (except da_dist_create_comm, the collective constructor of unstructured
+ * maps whose parts are given rank by rank, and its directory).
  *
  * A map describes how an n-dimensional global index space of extents
  * shape[0..ndim) is split over a Cartesian grid of processes. Each dimension
@@ -9,6 +11,7 @@
 #ifndef DARRAY_DIST_H
 #define DARRAY_DIST_H
 
+#include <mpi.h>
 #include <stdint.h>
 #include "error.h"
 
@@ -38,6 +41,10 @@ typedef struct da_dim_spec {
     const int64_t *const *indices; /* UNSTRUCTURED: per part, the global indices it owns,
                                       in local order; together a partition of [0, extent) */
     const int64_t *counts;         /* UNSTRUCTURED: per part, the length of indices[part] */
+    int local;                     /* UNSTRUCTURED_LOCAL: 1; only this rank's part is given */
+    int64_t local_count;           /* UNSTRUCTURED_LOCAL: length of local_indices */
+    const int64_t *local_indices;  /* UNSTRUCTURED_LOCAL: the global indices this rank's grid
+                                      coordinate along the dimension owns, in local order */
 } da_dim_spec_t;
 
 #define DA_DIM_BLOCK ((da_dim_spec_t){.kind = DA_DIST_BLOCK})
@@ -49,6 +56,13 @@ typedef struct da_dim_spec {
 #define DA_DIM_UNSTRUCTURED(n, idx, cnt) \
     ((da_dim_spec_t){.kind = DA_DIST_UNSTRUCTURED, .nparts = (n), .indices = (idx), .counts = (cnt)})
 
+/* Unstructured, each rank passing only its own part (da_dist_create_comm):
+   `cnt` indices `idx` owned by this rank's grid coordinate along the
+   dimension. Ranks with the same coordinate pass the same list. */
+#define DA_DIM_UNSTRUCTURED_LOCAL(n, cnt, idx) \
+    ((da_dim_spec_t){.kind = DA_DIST_UNSTRUCTURED, .nparts = (n), .local = 1, .local_count = (cnt), \
+                     .local_indices = (idx)})
+
 typedef struct da_dist da_dist_t;
 
 /* Build a map of `shape` over `nranks` processes. `grid` may be NULL (choose
@@ -58,9 +72,36 @@ typedef struct da_dist da_dist_t;
  * square as possible. The map copies everything it needs from `dims`. */
 DA_API int da_dist_create(int ndim, const int64_t *shape, const da_dim_spec_t *dims,
                           const int *grid, int nranks, da_dist_t **out);
+/* Collective over comm (its size is the rank count): as da_dist_create, but
+ * dimensions may be DA_DIM_UNSTRUCTURED_LOCAL, each rank giving only its own
+ * part. The lists are validated together (every index of [0, extent) owned
+ * exactly once, same list from ranks of the same coordinate); bad input on
+ * any rank gives an error on every rank. Below DA_DIRECTORY_MIN indices
+ * (docs/tunables.md) the lists are gathered into the replicated table of
+ * da_dist_create; from it on, the index -> (part, local index) table is a
+ * directory distributed by blocks over the ranks, looked up one-sided and
+ * cached (docs/distributions.md). A map holding a directory, and every copy
+ * of it (da_dist_dup, arrays created on it, da_array_dist), share it; the
+ * last of them to be destroyed frees its MPI window, so every rank must
+ * destroy them in the same order, before MPI_Finalize. On such a map,
+ * da_dist_local_to_global answers DA_ERR_NOT_CONTIGUOUS for an unstructured
+ * dimension of a rank whose coordinate differs from the caller's. */
+DA_API int da_dist_create_comm(MPI_Comm comm, int ndim, const int64_t *shape, const da_dim_spec_t *dims,
+                               const int *grid, da_dist_t **out);
 DA_API int da_dist_dup(const da_dist_t *d, da_dist_t **out);
-/* Frees the map and sets *d to NULL. */
+/* Frees the map and sets *d to NULL. If it is the last reference to a
+   directory (da_dist_create_comm), this is collective over its ranks. */
 DA_API int da_dist_destroy(da_dist_t **d);
+
+/* Diagnostics of a directory-backed dimension (all zero for any other). */
+typedef struct da_directory_info {
+    int active;              /* 1 if the dimension's table is a directory */
+    int64_t block_entries;   /* entries of the directory held by this rank */
+    int64_t cached;          /* answers in this rank's cache now */
+    int64_t fetched;         /* entries fetched from other ranks so far */
+    int64_t fetch_batches;   /* batched fetches (one flush each) so far */
+} da_directory_info_t;
+DA_API int da_dist_directory_info(const da_dist_t *d, int dim, da_directory_info_t *info);
 
 /* Describing the map. */
 DA_API int da_dist_ndim(const da_dist_t *d, int *ndim);
