@@ -40,7 +40,7 @@ PROGRAMS = [
                   "get-box-1024x1024,get-box-1024x1024-rma,put-box-1024x1024,put-box-1024x1024-rma,"
                   "get-col-2048x16,get-col-2048x16-rma"),
     ("bench_atomic", "fadd-1elem*,lock-unlock,lock-unlock-rma"),
-    ("bench_gather", "gather-100k*,gather-plan-100k*,scatter-100k*"),
+    ("bench_gather", "gather-100k*,gather-plan-100k*"),
     ("bench_redist", None),
     ("bench_sweep", "sweep-get-contig-*,sweep-get-box-*"),
     ("bench_ga", None),
@@ -284,6 +284,8 @@ def fmt_num(v):
 def fmt_ratio(r):
     if r is None:
         return ""
+    if r < 0.01:
+        return " x1/%d" % round(1 / r)
     return " x%#.2g" % r if r < 10 else " x%.0f" % r
 
 
@@ -649,9 +651,12 @@ def main():
     records = []
     failed = []
     t0 = time.time()
+    desc["program_seconds"] = {}
     for i, (name, path, quick) in enumerate(progs, 1):
+        t1 = time.time()
         if not run_program(args, name, path, quick, i, len(progs), progress, records):
             failed.append(name)
+        desc["program_seconds"][name] = round(time.time() - t1, 1)
     desc["seconds"] = round(time.time() - t0, 1)
     if failed:
         desc["failed_programs"] = failed
