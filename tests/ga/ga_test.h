@@ -1,0 +1,38 @@
+/* Helpers for the GA-style test programs: a failed check prints where and
+ * aborts the job, so the test fails by exit status. */
+#ifndef GA_TEST_H
+#define GA_TEST_H
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ga.h"
+#include "macdecls.h"
+
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            fprintf(stderr, "[%d] %s:%d: CHECK failed: %s: ", GA_Nodeid(), __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fprintf(stderr, "\n");                                                        \
+            fflush(stderr);                                                               \
+            MPI_Abort(MPI_COMM_WORLD, 1);                                                 \
+        }                                                                                 \
+    } while (0)
+
+/* The start-up a GA C program does. */
+static inline void ga_test_init(int *argc, char ***argv)
+{
+    MPI_Init(argc, argv);
+    GA_Initialize();
+    CHECK(MA_init(MT_F_DBL, 100000, 100000), "MA_init");
+}
+
+static inline void ga_test_end(const char *name)
+{
+    GA_Sync();
+    if (GA_Nodeid() == 0) printf("%s: all checks passed on %d processes\n", name, GA_Nnodes());
+    GA_Terminate();
+    MPI_Finalize();
+}
+#endif
