@@ -67,8 +67,10 @@ static void round_trips(void)
     round_trip(2, s2, DA_DIST_UNSTRUCTURED, DA_DIST_BLOCK_CYCLIC, DA_COMPLEX_FLOAT, 8, 3);
     round_trip(1, s1, DA_DIST_IRREGULAR, DA_DIST_UNSTRUCTURED, DA_OPAQUE, 5, 4);
     round_trip(3, s3, DA_DIST_BLOCK_CYCLIC, DA_DIST_NONE, DA_COMPLEX_DOUBLE, 16, 5);
-    round_trip(1, s1, DA_DIST_BLOCK, DA_DIST_BLOCK_GA, DA_INT64, 8, 6);
-    round_trip(2, s2, DA_DIST_BLOCK_GA, DA_DIST_IRREGULAR, DA_FLOAT, 4, 7);
+    if (nranks <= 2) { /* fewer arrays where array creation is slow (oversubscribed) */
+        round_trip(1, s1, DA_DIST_BLOCK, DA_DIST_BLOCK_GA, DA_INT64, 8, 6);
+        round_trip(2, s2, DA_DIST_BLOCK_GA, DA_DIST_IRREGULAR, DA_FLOAT, 4, 7);
+    }
 }
 
 /* Written by k ranks (a sub communicator), loaded by all, and the other way. */
@@ -78,6 +80,7 @@ static void across_rank_counts(void)
     char p[300];
     path_of(p, sizeof p, "ranks.npy");
     for (int k = 1; k <= nranks; k++) {
+        if (k > 1 && k < nranks - 1) continue; /* 1, N-1 and N ranks: the interesting mismatches */
         MPI_Comm sub;
         MPI_Comm_split(MPI_COMM_WORLD, rank < k ? 0 : MPI_UNDEFINED, rank, &sub);
         char *ref = tu_make_ref(DA_DOUBLE, 8, n, 100 + (uint64_t)k, 1000);

@@ -72,6 +72,7 @@ static void other_shapes_types(void)
         copy_pair(i == 1 ? b : a, i == 1 ? a : b, t, es, 50 + i, tu_type_name(t));
         da_dist_destroy(&a);
         da_dist_destroy(&b);
+        if (i != 1) continue; /* 3-D: complex double only */
         da_dist_kind_t k1[3] = {DA_DIST_CYCLIC, DA_DIST_IRREGULAR, DA_DIST_BLOCK};
         da_dist_kind_t k2[3] = {DA_DIST_BLOCK, DA_DIST_UNSTRUCTURED, DA_DIST_BLOCK_CYCLIC};
         a = tu_map(3, s3, k1, nranks, 70 + i);
@@ -87,7 +88,7 @@ static void box_copies(void)
 {
     int64_t shape[2] = {9, 8}, n = 72;
     th_rng_t rng = th_rng_seed(4242);
-    for (int it = 0; it < 7; it++) {
+    for (int it = 0; it < (nranks > 2 ? 5 : 7); it++) {
         da_dist_t *ms = tu_map_kind(2, shape, tu_kinds[it % TU_NKINDS], nranks, 300 + it);
         da_dist_t *md = tu_map_kind(2, shape, tu_kinds[(it * 3 + 1) % TU_NKINDS], nranks, 400 + it);
         int same = it % 3 == 2; /* within one array */
