@@ -59,6 +59,11 @@ struct da_redist_plan {
     plist_t *recv[DA_MAX_NDIM]; /* [d][source coordinate] */
     int64_t *send_count;        /* per rank: elements this rank sends it */
     int64_t *recv_count;        /* per rank: elements this rank receives from it */
+    /* all-to-all buffers, kept between executions (touched pages, no fresh
+       zeroed memory on every call); at most chunk_bytes each */
+    char *sbuf, *rbuf;
+    int64_t scap, rcap;
+    int *counts;
 };
 
 /* ---- position lists ---------------------------------------------------- */
@@ -279,6 +284,9 @@ static void plan_free(da_redist_plan_t *p)
     }
     free(p->send_count);
     free(p->recv_count);
+    free(p->sbuf);
+    free(p->rbuf);
+    free(p->counts);
     if (p->sdist) da_dist_destroy(&p->sdist);
     if (p->ddist) da_dist_destroy(&p->ddist);
     if (p->comm != MPI_COMM_NULL) MPI_Comm_free(&p->comm);
@@ -563,28 +571,29 @@ static int run_plan(const char *fn, da_redist_plan_t *p, int lrc, uint64_t agree
             if (w > mine) mine = w;
         }
     }
-    char *sbuf = NULL, *rbuf = NULL;
-    int *counts = NULL;
     if (!lrc) {
         int64_t sb, rb;
         round_bytes(p, near, per_pair, &sb, &rb);
-        sbuf = malloc((size_t)(sb ? sb : 1));
-        rbuf = malloc((size_t)(rb ? rb : 1));
-        counts = malloc(sizeof *counts * 4 * (size_t)p->nranks);
-        if (!sbuf || !rbuf || !counts)
+        if (sb > p->scap) {
+            free(p->sbuf);
+            p->scap = (p->sbuf = malloc((size_t)sb)) ? sb : 0;
+        }
+        if (rb > p->rcap) {
+            free(p->rbuf);
+            p->rcap = (p->rbuf = malloc((size_t)rb)) ? rb : 0;
+        }
+        if (!p->counts) p->counts = malloc(sizeof *p->counts * 4 * (size_t)p->nranks);
+        if (p->scap < sb || p->rcap < rb || !p->counts)
             lrc = da_error(DA_ERR_NOMEM, "%s: no memory for %lld + %lld bytes of buffers", fn, (long long)sb,
                            (long long)rb);
     }
     long flags[1] = {(long)mine};
     da_array_t *arrs[2] = {src, dst};
     if (!(rc = da_coll_begin(fn, src->comm, lrc, arrs, 2, agree, flags, 1))) {
-        rc = plan_move(p, src, dst, near, flags[0], per_pair, sbuf, rbuf, counts);
+        rc = plan_move(p, src, dst, near, flags[0], per_pair, p->sbuf, p->rbuf, p->counts);
         rc = da_coll_end(fn, src->comm, arrs, 2, rc);
     }
     free(near);
-    free(sbuf);
-    free(rbuf);
-    free(counts);
     return rc;
 }
 
