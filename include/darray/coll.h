@@ -152,7 +152,8 @@ typedef struct da_redist_opts {
  * with another, built once and executed many times. Collective over src's
  * communicator. The plan keeps only the maps, boxes and element type; it
  * may be executed with any arrays that have those (and congruent
- * communicators). opts may be NULL. */
+ * communicators). opts may be NULL. A plan keeps its all-to-all buffers
+ * between executions: execute it from one thread at a time. */
 typedef struct da_redist_plan da_redist_plan_t;
 DA_API int da_redist_plan_create(const da_array_t *src, const int64_t *slo, const int64_t *shi,
                                  const da_array_t *dst, const int64_t *dlo, const int64_t *dhi,
