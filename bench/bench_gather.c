@@ -21,16 +21,25 @@
  * impl mpi, on an MPI_Win_allocate window with the same row blocks, under
  * MPI_Win_lock_all: one MPI_Get / MPI_Put / MPI_Accumulate per element, one
  * MPI_Win_flush_all at the end (gather-100k, scatter-100k, scatter-acc-100k);
+ * impl mpi-hindexed, mpi-hindexed-block: what darray does on the RMA path,
+ * in raw MPI: the points sorted by (owner, offset) once (not timed),
+ * repeats merged; per remote owner one MPI_Get with an hindexed target type
+ * (adjacent offsets merged into runs) or an hindexed_block type of block
+ * length 1, own points by loads, one MPI_Win_flush_all, then unpacking;
+ * gather-100k builds the types every repetition (a one-shot call without
+ * darray's inspector), gather-plan-100k builds them once (a plan replay);
  * impl local: gather-100k as plain loads from a 2048 x 2048 array in rank
  * 0's memory (the ceiling).
  *
  * Each case: warm-up, then repetitions (each timed alone) until a time box
  * is used up; one JSON object per line from rank 0: case, impl, bytes,
  * elements, ranks, reps, median_us, min_us, max_us, rate (million elements
- * per second, from the median), rate_unit ("Melem/s"), shm, and verified
- * for gathers and scatters (data checked after timing).
+ * per second, from the median), rate_unit ("Melem/s"), cpu_median_us and
+ * cpu_rate (the same from rank 0's thread CPU time per repetition, which on
+ * a loaded machine leaves out the time other processes held the core),
+ * shm, and verified for gathers and scatters (data checked after timing).
  *
- *   mpiexec -n 2 -bind-to core bench_gather [--seconds S] [--cases a,b] [--impl darray,mpi,local] [--list]
+ *   mpiexec -n 2 -bind-to core bench_gather [--seconds S | --quick] [--cases a,b] [--impl darray,mpi,...] [--list]
  *
  * To fold into a driver, compile with -DDARRAY_BENCH_DRIVER and call
  *   int bench_gather(MPI_Comm comm, int argc, char **argv);
@@ -70,7 +79,8 @@ typedef struct bench {
     const char *cases, *impls;
     int64_t *flat, *coords; /* the points */
     double *buf, *vals;
-    bc_samples_t samples;
+    bc_samples_t samples, cpu; /* wall and thread CPU seconds per repetition */
+    bc_rep_fn inner;             /* the repetition timed(): cpu_rep wraps it */
     /* the case being run */
     da_array_t *a;
     da_plan_t *plan;
@@ -81,6 +91,16 @@ typedef struct bench {
     int *owner;
     MPI_Aint *disp;
     double *local; /* impl local: the whole array in this process */
+    /* raw MPI aggregated by owner (impl mpi-hindexed*): distinct points
+       sorted by (owner, offset), one datatype per remote owner */
+    int64_t nslots, *slot;  /* slot of each point */
+    MPI_Aint *sdisp;        /* target offset (bytes) of each slot */
+    int *sowner;            /* owner of each slot */
+    int64_t *gfirst, *gcount; /* per rank: its slots */
+    double *packed;
+    MPI_Datatype *types;    /* per rank, prebuilt (or NULL) */
+    int block;              /* hindexed_block instead of hindexed */
+    int prebuilt;
 } bench_t;
 
 /* Row blocks as darray's BLOCK kind makes them: sizes differ by at most
@@ -139,6 +159,109 @@ static int rep_mpi(void *ctx)
     return rc;
 }
 
+/* The datatype of owner o's slots: hindexed (runs of adjacent offsets
+   merged, as darray builds them) or hindexed_block of length 1. */
+static int make_type(bench_t *B, int o, MPI_Datatype *t)
+{
+    int64_t n = B->gcount[o];
+    const MPI_Aint *d = B->sdisp + B->gfirst[o];
+    int rc;
+    if (B->block) {
+        rc = MPI_Type_create_hindexed_block((int)n, 1, d, MPI_DOUBLE, t);
+    } else {
+        int *bl = malloc(sizeof *bl * (size_t)(n + 1));
+        MPI_Aint *dd = malloc(sizeof *dd * (size_t)(n + 1));
+        int nr = 0;
+        for (int64_t k = 0; k < n; k++) {
+            if (nr && d[k] == dd[nr - 1] + (MPI_Aint)(bl[nr - 1] * sizeof(double))) {
+                bl[nr - 1]++;
+            } else {
+                dd[nr] = d[k];
+                bl[nr++] = 1;
+            }
+        }
+        rc = MPI_Type_create_hindexed(nr, bl, dd, MPI_DOUBLE, t);
+        free(bl);
+        free(dd);
+    }
+    return rc ? rc : MPI_Type_commit(t);
+}
+
+/* One MPI_Get per remote owner into a packed buffer, loads from the own
+   block, one flush, unpack: what darray's plan replay does, in raw MPI. */
+static int rep_mpi_agg(void *ctx)
+{
+    bench_t *B = ctx;
+    int rc = MPI_SUCCESS;
+    MPI_Datatype tmp[64];
+    for (int o = 0; o < B->size && rc == MPI_SUCCESS; o++) {
+        if (o == B->rank || !B->gcount[o]) continue;
+        MPI_Datatype t = B->prebuilt ? B->types[o] : MPI_DATATYPE_NULL;
+        if (!B->prebuilt && (rc = make_type(B, o, &t))) break;
+        rc = MPI_Get(B->packed + B->gfirst[o], (int)B->gcount[o], MPI_DOUBLE, o, 0, 1, t, B->win);
+        if (!B->prebuilt) tmp[o] = t;
+    }
+    for (int64_t k = B->gfirst[B->rank]; k < B->gfirst[B->rank] + B->gcount[B->rank]; k++)
+        B->packed[k] = B->win_base[B->sdisp[k] / (MPI_Aint)sizeof(double)];
+    if (rc == MPI_SUCCESS) rc = MPI_Win_flush_all(B->win);
+    for (int o = 0; !B->prebuilt && o < B->size; o++)
+        if (o != B->rank && B->gcount[o]) MPI_Type_free(&tmp[o]);
+    for (int64_t i = 0; i < NPTS; i++) B->buf[i] = B->packed[B->slot[i]];
+    return rc;
+}
+
+static int cmp_point(const void *x, const void *y, void *ctx)
+{
+    const bench_t *B = ctx;
+    int64_t i = *(const int64_t *)x, j = *(const int64_t *)y;
+    if (B->owner[i] != B->owner[j]) return B->owner[i] < B->owner[j] ? -1 : 1;
+    return (B->disp[i] > B->disp[j]) - (B->disp[i] < B->disp[j]);
+}
+
+/* Sort the points by (owner, offset) once, merge repeats into slots. */
+static void aggregate(bench_t *B)
+{
+    int64_t *ord = malloc(sizeof *ord * (size_t)NPTS);
+    B->slot = malloc(sizeof *B->slot * (size_t)NPTS);
+    B->sdisp = malloc(sizeof *B->sdisp * (size_t)NPTS);
+    B->sowner = malloc(sizeof *B->sowner * (size_t)NPTS);
+    B->packed = malloc(sizeof *B->packed * (size_t)NPTS);
+    B->gfirst = calloc((size_t)B->size, sizeof *B->gfirst);
+    B->gcount = calloc((size_t)B->size, sizeof *B->gcount);
+    B->types = calloc((size_t)B->size, sizeof *B->types);
+    if (!ord || !B->slot || !B->sdisp || !B->sowner || !B->packed || !B->gfirst || !B->gcount || !B->types ||
+        B->size > 64) {
+        fprintf(stderr, "bench_gather: out of memory (or more than 64 ranks)\n");
+        MPI_Abort(B->comm, 1);
+    }
+    for (int64_t i = 0; i < NPTS; i++) ord[i] = i;
+    qsort_r(ord, (size_t)NPTS, sizeof *ord, cmp_point, B);
+    B->nslots = 0;
+    for (int64_t k = 0; k < NPTS; k++) {
+        int64_t i = ord[k];
+        if (!B->nslots || B->owner[i] != B->sowner[B->nslots - 1] || B->disp[i] * (MPI_Aint)sizeof(double) != B->sdisp[B->nslots - 1]) {
+            B->sowner[B->nslots] = B->owner[i];
+            B->sdisp[B->nslots] = B->disp[i] * (MPI_Aint)sizeof(double);
+            if (!B->gcount[B->owner[i]]) B->gfirst[B->owner[i]] = B->nslots;
+            B->gcount[B->owner[i]]++;
+            B->nslots++;
+        }
+        B->slot[i] = B->nslots - 1;
+    }
+    free(ord);
+}
+
+static void aggregate_free(bench_t *B)
+{
+    free(B->slot);
+    free(B->sdisp);
+    free(B->sowner);
+    free(B->packed);
+    free(B->gfirst);
+    free(B->gcount);
+    free(B->types);
+}
+
 static int rep_local(void *ctx)
 {
     bench_t *B = ctx;
@@ -147,6 +270,25 @@ static int rep_local(void *ctx)
     double *dst = B->buf;
     for (int64_t i = 0; i < NPTS; i++) dst[i] = src[f[i]];
     return 0;
+}
+
+/* Thread CPU time of each repetition too: on a loaded machine the wall
+   time of a repetition longer than a scheduler slice includes the slices
+   other processes got; the CPU time does not. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cpu_rep(void *ctx)
+{
+    bench_t *B = ctx;
+    double t0 = cpu_now();
+    int rc = B->inner(ctx);
+    bc_samples_add(&B->cpu, cpu_now() - t0);
+    return rc;
 }
 
 /* ---- checks -------------------------------------------------------------- */
@@ -174,6 +316,8 @@ static void emit(const bench_t *B, const char *name, const char *impl, int shm, 
     if (B->rank != 0) return;
     bc_samples_t s = B->samples; /* stats sort in place: a shallow copy is fine */
     bc_stats_t st = bc_samples_stats(&s);
+    bc_samples_t c = B->cpu;
+    bc_stats_t ct = bc_samples_stats(&c);
     bc_json_t j;
     bc_json_begin(&j);
     bc_json_str(&j, "case", name);
@@ -187,6 +331,8 @@ static void emit(const bench_t *B, const char *name, const char *impl, int shm, 
     bc_json_num(&j, "max_us", st.max * 1e6);
     bc_json_num(&j, "rate", st.median > 0 ? (double)NPTS / st.median * 1e-6 : 0);
     bc_json_str(&j, "rate_unit", "Melem/s");
+    bc_json_num(&j, "cpu_median_us", ct.median * 1e6);
+    bc_json_num(&j, "cpu_rate", ct.median > 0 ? (double)NPTS / ct.median * 1e-6 : 0);
     if (shm >= 0) bc_json_bool(&j, "shm", shm);
     if (verified >= 0) bc_json_bool(&j, "verified", verified);
     if (rc) bc_json_int(&j, "error", rc);
@@ -205,9 +351,16 @@ static bc_budget_t budget(const bench_t *B, kind_t k)
 static int timed(bench_t *B, bc_rep_fn fn)
 {
     int rc = 0;
+    bc_samples_clear(&B->cpu);
     if (B->rank == 0) {
         bc_budget_t b = budget(B, B->kind);
-        rc = bc_run(&b, fn, B, &B->samples);
+        B->inner = fn;
+        rc = bc_run(&b, cpu_rep, B, &B->samples);
+        /* drop the warm-up repetitions' CPU times */
+        if (B->cpu.n >= (size_t)b.warmup) {
+            memmove(B->cpu.t, B->cpu.t + b.warmup, (B->cpu.n - (size_t)b.warmup) * sizeof *B->cpu.t);
+            B->cpu.n -= (size_t)b.warmup;
+        }
     }
     MPI_Barrier(B->comm);
     return rc;
@@ -264,7 +417,9 @@ static void run_mpi(bench_t *B)
 {
     static const struct { const char *name; kind_t kind; } M[] = {
         {"gather-100k", K_GATHER}, {"scatter-100k", K_SCATTER}, {"scatter-acc-100k", K_ACC}};
-    if (!bc_list_has(B->impls, "mpi")) return;
+    if (!bc_list_has(B->impls, "mpi") && !bc_list_has(B->impls, "mpi-hindexed") &&
+        !bc_list_has(B->impls, "mpi-hindexed-block"))
+        return;
     int64_t q = EXT / B->size + (EXT % B->size != 0);
     MPI_Aint bytes = (MPI_Aint)(q * EXT * (int64_t)sizeof(double));
     if (MPI_Win_allocate(bytes, sizeof(double), MPI_INFO_NULL, B->comm, &B->win_base, &B->win)) {
@@ -286,13 +441,38 @@ static void run_mpi(bench_t *B)
         B->disp[i] = (MPI_Aint)((row - r0) * EXT + col);
     }
     for (size_t c = 0; c < sizeof M / sizeof M[0]; c++) {
-        if (!bc_list_has(B->cases, M[c].name)) continue;
+        if (!bc_list_has(B->cases, M[c].name) || !bc_list_has(B->impls, "mpi")) continue;
         B->kind = M[c].kind;
         int rc = timed(B, rep_mpi), verified = -1;
         if (B->rank == 0 && !rc && B->kind == K_GATHER) verified = check_gathered(B);
         emit(B, M[c].name, "mpi", -1, verified, rc);
         MPI_Barrier(B->comm);
     }
+    /* aggregated by owner, as darray does, without darray: the datatype
+       built every time (as a one-shot call without the inspector) or
+       prebuilt (as a plan replay), hindexed or hindexed_block */
+    static const struct { const char *name, *impl; int prebuilt, block; } A[] = {
+        {"gather-100k", "mpi-hindexed", 0, 0},
+        {"gather-plan-100k", "mpi-hindexed", 1, 0},
+        {"gather-100k", "mpi-hindexed-block", 0, 1},
+        {"gather-plan-100k", "mpi-hindexed-block", 1, 1},
+    };
+    aggregate(B);
+    for (size_t c = 0; c < sizeof A / sizeof A[0]; c++) {
+        if (!bc_list_has(B->cases, A[c].name) || !bc_list_has(B->impls, A[c].impl)) continue;
+        B->prebuilt = A[c].prebuilt;
+        B->block = A[c].block;
+        for (int o = 0; o < B->size; o++)
+            if (B->prebuilt && o != B->rank && B->gcount[o] && make_type(B, o, &B->types[o])) MPI_Abort(B->comm, 1);
+        B->kind = K_GATHER;
+        int rc = timed(B, rep_mpi_agg), verified = -1;
+        if (B->rank == 0 && !rc) verified = check_gathered(B);
+        emit(B, A[c].name, A[c].impl, -1, verified, rc);
+        for (int o = 0; o < B->size; o++)
+            if (B->prebuilt && o != B->rank && B->gcount[o]) MPI_Type_free(&B->types[o]);
+        MPI_Barrier(B->comm);
+    }
+    aggregate_free(B);
     MPI_Win_unlock_all(B->win);
     MPI_Win_free(&B->win);
 }
@@ -321,7 +501,9 @@ static void run_local(bench_t *B)
 static void list_cases(void)
 {
     for (int c = 0; c < NCASES; c++) printf("%s\tdarray\n%s-rma\tdarray\n", CASES[c].name, CASES[c].name);
-    printf("gather-100k\tmpi\nscatter-100k\tmpi\nscatter-acc-100k\tmpi\ngather-100k\tlocal\n");
+    printf("gather-100k\tmpi\nscatter-100k\tmpi\nscatter-acc-100k\tmpi\n");
+    printf("gather-100k\tmpi-hindexed\ngather-plan-100k\tmpi-hindexed\n");
+    printf("gather-100k\tmpi-hindexed-block\ngather-plan-100k\tmpi-hindexed-block\ngather-100k\tlocal\n");
 }
 
 int bench_gather(MPI_Comm user_comm, int argc, char **argv)
@@ -346,7 +528,7 @@ int bench_gather(MPI_Comm user_comm, int argc, char **argv)
         } else {
             if (rank0 == 0)
                 fprintf(stderr, "usage: bench_gather [--seconds S | --quick] [--cases a,b,...] "
-                                "[--impl darray,mpi,local] [--list]\n");
+                                "[--impl darray,mpi,mpi-hindexed,mpi-hindexed-block,local] [--list]\n");
             return 2;
         }
     }
@@ -379,6 +561,7 @@ int bench_gather(MPI_Comm user_comm, int argc, char **argv)
         B.vals[i] = value_at(B.flat[i]) + 0.5;
     }
     bc_samples_init(&B.samples);
+    bc_samples_init(&B.cpu);
 
     const char *env = getenv("DA_SHM");
     char *saved = env ? strdup(env) : NULL;
@@ -391,6 +574,7 @@ int bench_gather(MPI_Comm user_comm, int argc, char **argv)
     run_local(&B);
 
     bc_samples_free(&B.samples);
+    bc_samples_free(&B.cpu);
     free(B.flat);
     free(B.coords);
     free(B.buf);
