@@ -19,6 +19,15 @@
  *   idle-cpu  CPU time the target process uses while its main thread sleeps
  *             for --idle seconds outside MPI: the progress thread's own
  *             consumption ("cpu_percent" of one core)
+ *   busy-alone  the target computes --busy seconds without calling MPI and
+ *             nobody accesses it: target_mloops_per_s is its compute rate,
+ *             which a progress thread sharing its core lowers;
+ *             compute_cpu_percent and other_threads_cpu_percent: CPU time of
+ *             the computing thread and of the process's other threads (the
+ *             progress thread) over the elapsed time — on a loaded machine
+ *             the compute rate also drops because every wake-up of the
+ *             progress thread lets the scheduler hand the core to another
+ *             process, so these shares are the load-independent cost
  *   busy-get, busy-acc, busy-fadd   the target computes --busy seconds
  *             (default 2) without calling MPI; meanwhile the origin issues
  *             --ops (default 10000) blocking operations one after the
@@ -46,7 +55,7 @@
 
 #include "bench_common.h"
 
-typedef enum { OP_GET, OP_ACC, OP_FADD } op_t;
+typedef enum { OP_GET, OP_ACC, OP_FADD, OP_NONE } op_t;
 static const char *const OPNAME[] = {"get", "acc", "fadd"};
 
 typedef struct {
@@ -124,6 +133,13 @@ static double cpu_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void idle_cpu(bench_t *B)
 {
     if (!bc_list_has(B->cases, "idle-cpu")) return;
@@ -148,27 +164,35 @@ static void idle_cpu(bench_t *B)
 static void busy_case(bench_t *B, op_t op)
 {
     char name[32];
-    snprintf(name, sizeof name, "busy-%s", OPNAME[op]);
+    snprintf(name, sizeof name, "busy-%s", op == OP_NONE ? "alone" : OPNAME[op]);
     if (!bc_list_has(B->cases, name)) return;
     double t_end = 0, start = 0, total = 0, *ends = NULL;
     long done_busy = 0, work = 0;
+    double cpu[2] = {0, 0};
     int rc = 0;
     MPI_Barrier(B->comm);
     if (B->rank == B->target) {
         /* bc_busy_wait's loop, counting its rounds: the work the target got
            done, which a progress thread sharing its core slows down */
         volatile double x = 0.0;
+        cpu[0] = cpu_seconds();
+        cpu[1] = thread_cpu_seconds();
         start = bc_now();
         while (bc_now() - start < B->busy) { /* no MPI call in here */
             for (int i = 0; i < 1000; i++) x += 1e-9 * i;
             work++;
         }
         t_end = bc_now();
+        /* CPU time of the other threads (the progress thread) and of the
+           computing one, as shares of the elapsed time */
+        double wall = t_end - start, main_cpu = thread_cpu_seconds() - cpu[1];
+        cpu[0] = (cpu_seconds() - cpu[0] - main_cpu) / wall;
+        cpu[1] = main_cpu / wall;
     } else if (B->rank == 0) {
         bc_samples_clear(&B->s);
         ends = malloc(sizeof *ends * (size_t)B->ops);
         start = bc_now();
-        for (long i = 0; i < B->ops && !rc; i++) {
+        for (long i = 0; i < (op == OP_NONE ? 0 : B->ops) && !rc; i++) {
             double t0 = bc_now();
             rc = do_op(B, op);
             ends[i] = bc_now();
@@ -178,6 +202,7 @@ static void busy_case(bench_t *B, op_t op)
     }
     MPI_Bcast(&t_end, 1, MPI_DOUBLE, B->target, B->comm); /* CLOCK_MONOTONIC: one clock per node */
     MPI_Bcast(&work, 1, MPI_LONG, B->target, B->comm);
+    MPI_Bcast(cpu, 2, MPI_DOUBLE, B->target, B->comm);
     if (B->rank != 0) return;
     if (rc) {
         fprintf(stderr, "bench_progress: %s failed: %s\n", name, da_last_error());
@@ -205,6 +230,8 @@ static void busy_case(bench_t *B, op_t op)
     bc_json_num(&j, "busy_s", B->busy);
     bc_json_int(&j, "ops_while_busy", done_busy);
     bc_json_num(&j, "target_mloops_per_s", (double)work * 1e-3 / B->busy);
+    bc_json_num(&j, "compute_cpu_percent", 100.0 * cpu[1]);
+    bc_json_num(&j, "other_threads_cpu_percent", 100.0 * cpu[0]);
     if (done_busy) {
         bc_json_num(&j, "busy_median_us", bs.median * 1e6);
         bc_json_num(&j, "busy_max_us", bs.max * 1e6);
@@ -277,6 +304,7 @@ int main(int argc, char **argv)
 
     for (op_t op = OP_GET; op <= OP_FADD; op++) idle_case(&B, op);
     idle_cpu(&B);
+    busy_case(&B, OP_NONE);
     for (op_t op = OP_GET; op <= OP_FADD; op++) busy_case(&B, op);
 
     if (!strcmp(B.mode, "darray")) da_progress_stop();
