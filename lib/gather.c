@@ -398,9 +398,10 @@ static int finish_pending(void *ctx, int rc)
     pending_t *pd = ctx;
     /* MPICH 4.0 (ch4:ucx) completes an MPI_Rget with a derived target type
        before the data arrives (docs/mpi-issues.md): wait for it locally. */
-    if (pd->unpack && pd->r->ngroups) {
-        int mrc = MPI_Win_flush_local_all(pd->win);
-        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local_all");
+    for (int64_t g = 0; pd->unpack && g < pd->r->ngroups; g++) { /* one flush per owner, see finish */
+        if (g && pd->r->groups[g].rank == pd->r->groups[g - 1].rank) continue;
+        int mrc = MPI_Win_flush_local(pd->r->groups[g].rank, pd->win);
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local");
     }
     if (pd->unpack && !rc) unpack(pd->r, pd->es, pd->buf, pd->packed);
     free(pd->packed);
@@ -509,7 +510,6 @@ static int execute(da_plan_t *p, kind_t kind, da_op_t op, const void *alpha, con
             return da_error(DA_ERR_NOMEM, "no memory for requests");
         }
     }
-    int last = -1;
     for (int64_t g = 0; g < r->ngroups && !rc; g++) {
         const group_t *gr = &r->groups[g];
         char *o = packed + gr->first * (int64_t)es;
@@ -534,7 +534,6 @@ static int execute(da_plan_t *p, kind_t kind, da_op_t op, const void *alpha, con
                 return rc;
             }
         }
-        last = last == -1 || last == gr->rank ? gr->rank : -2;
     }
     if (req && kind != OP_GET && r->ngroups) a->unflushed = 1; /* for da_flush */
 
@@ -569,9 +568,13 @@ static int execute(da_plan_t *p, kind_t kind, da_op_t op, const void *alpha, con
         *pd = (pending_t){r, es, buf, packed, kind == OP_GET, a->win};
         return da_request_new(a, mreqs, r->ngroups, finish_pending, pd, req);
     }
-    if (last != -1) { /* as for boxes: gets locally, puts and accs at the target */
-        int mrc = kind == OP_GET ? (last >= 0 ? MPI_Win_flush_local(last, a->win) : MPI_Win_flush_local_all(a->win))
-                                 : (last >= 0 ? MPI_Win_flush(last, a->win) : MPI_Win_flush_all(a->win));
+    /* as for boxes: gets complete locally, puts and accs at the target; one
+       flush per owner, since MPICH 4.0 (ch4:ucx) can return from the _all
+       flushes before active-message gets have landed (docs/mpi-issues.md) */
+    for (int64_t g = 0; g < r->ngroups; g++) {
+        if (g && r->groups[g].rank == r->groups[g - 1].rank) continue;
+        int t = r->groups[g].rank;
+        int mrc = kind == OP_GET ? MPI_Win_flush_local(t, a->win) : MPI_Win_flush(t, a->win);
         if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush");
     }
     if (!rc && kind == OP_GET) unpack(r, es, buf, packed);

@@ -43,7 +43,8 @@ typedef struct {
     char *tbase;               /* current piece: owner's block when addressable */
     char *pack;                /* current piece: packing cursor */
     int row_rank;              /* current piece's owner, for the rows method */
-    int last_target;           /* -1 none, -2 several, else the one RMA target */
+    int *targets;              /* distinct RMA targets, in order (pieces come by rank) */
+    int64_t ntargets, tcap;
     unpack_t *unpacks;         /* gets to unpack after the flush */
     int nb;                    /* non-blocking: request-based RMA calls */
     MPI_Request *reqs;         /* nb: the MPI requests issued */
@@ -241,7 +242,16 @@ static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatyp
         x->since_flush = 0;
     }
     if (rc != MPI_SUCCESS) return da_mpi_error(rc, "RMA call");
-    x->last_target = x->last_target == -1 || x->last_target == rank ? rank : -2;
+    if (!x->ntargets || x->targets[x->ntargets - 1] != rank) {
+        if (x->ntargets == x->tcap) {
+            int64_t ncap = x->tcap ? 2 * x->tcap : 8;
+            int *nt = realloc(x->targets, sizeof *nt * (size_t)ncap);
+            if (!nt) return da_error(DA_ERR_NOMEM, "no memory for the target list");
+            x->targets = nt;
+            x->tcap = ncap;
+        }
+        x->targets[x->ntargets++] = rank;
+    }
     return DA_SUCCESS;
 }
 
@@ -481,12 +491,15 @@ static int finish_after_rma(xfer_t *x, int rc)
 static int finish_blocking(xfer_t *x, int rc)
 {
     da_array_t *a = x->a;
-    if (x->last_target != -1) {
-        int t = x->last_target, mrc;
-        if (x->dir == DIR_GET) mrc = t >= 0 ? MPI_Win_flush_local(t, a->win) : MPI_Win_flush_local_all(a->win);
-        else mrc = t >= 0 ? MPI_Win_flush(t, a->win) : MPI_Win_flush_all(a->win);
+    /* one flush per target: MPICH 4.0 (ch4:ucx) can return from the _all
+       flushes before active-message gets have landed (docs/mpi-issues.md) */
+    for (int64_t i = 0; i < x->ntargets; i++) {
+        int t = x->targets[i];
+        int mrc = x->dir == DIR_GET ? MPI_Win_flush_local(t, a->win) : MPI_Win_flush(t, a->win);
         if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush");
     }
+    free(x->targets);
+    x->targets = NULL;
     return finish_after_rma(x, rc);
 }
 
@@ -496,10 +509,11 @@ static int finish_request(void *ctx, int rc)
     /* MPICH 4.0 (ch4:ucx) completes an MPI_Rget whose target datatype is not
        contiguous before its data has arrived (docs/mpi-issues.md): a local
        flush waits for the data. */
-    if (x->rget_noncontig) {
-        int mrc = MPI_Win_flush_local_all(x->a->win);
-        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local_all");
+    for (int64_t i = 0; x->rget_noncontig && i < x->ntargets; i++) {
+        int mrc = MPI_Win_flush_local(x->targets[i], x->a->win);
+        if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local");
     }
+    free(x->targets);
     rc = finish_after_rma(x, rc);
     free(x);
     return rc;
@@ -511,7 +525,10 @@ static int finish_nb(xfer_t *x, int rc, da_request_t *req)
 {
     if (rc) {
         if (x->nreqs && x->reqs) MPI_Waitall((int)x->nreqs, x->reqs, MPI_STATUSES_IGNORE);
+        for (int64_t i = 0; i < x->ntargets; i++) MPI_Win_flush_local(x->targets[i], x->a->win);
         free(x->reqs);
+        free(x->targets);
+        x->targets = NULL;
         return finish_after_rma(x, rc);
     }
     if (x->dir != DIR_GET && x->nreqs) x->a->unflushed = 1; /* for da_flush */
@@ -614,7 +631,7 @@ int da_transfer(da_array_t *a, da_dir_t dir, da_op_t op, const void *alpha, cons
     if (!buf) return da_error(DA_ERR_NULL, "buffer is NULL for a box of %lld elements", (long long)count);
     if ((rc = da_dist_prefetch_sel(a->dist, sel))) return rc; /* directory-backed maps: one batch */
 
-    xfer_t x = {.a = a, .dir = dir, .op = op, .buf = (char *)buf, .last_target = -1, .nb = req != NULL};
+    xfer_t x = {.a = a, .dir = dir, .op = op, .buf = (char *)buf, .nb = req != NULL};
     x.bstr[a->ndim - 1] = 1;
     for (int d = a->ndim - 2; d >= 0; d--) {
         int64_t extent = ld ? ld[d] : npos[d + 1];
