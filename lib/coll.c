@@ -140,6 +140,7 @@ static const int64_t *bounds(const dim_map_t *m, int64_t *tmp)
 
 static int identity_list(const dim_map_t *m)
 {
+    if (m->dir) return 0; /* directory-backed: no replicated lists to compare */
     for (int64_t l = 0; l < m->n; l++)
         if (m->lists[0][l] != l) return 0;
     return 1;
@@ -148,6 +149,7 @@ static int identity_list(const dim_map_t *m)
 static int same_dim(const dim_map_t *x, const dim_map_t *y)
 {
     if (x->n != y->n || x->p != y->p) return 0;
+    if (x->dir || y->dir) return 0; /* directory-backed: treated as different maps */
     if (x->p == 1) /* one part: local index = global index, unless a permuting list */
         return (x->kind != DA_DIST_UNSTRUCTURED || identity_list(x)) &&
                (y->kind != DA_DIST_UNSTRUCTURED || identity_list(y));
@@ -252,7 +254,10 @@ int da_lruns_build(const dim_map_t *m, int c, int64_t lo, int64_t hi, int by_glo
             if (a < e && (rc = push(out, j * b + (a - gs), a, e - a, 0))) break;
         }
     } else { /* unstructured: the part's explicit list */
-        const int64_t *list = m->lists[c];
+        if (m->dir && c != m->mycoord) /* a directory keeps only this rank's own list */
+            return da_error(DA_ERR_ARG, "whole-array operations on a directory-backed unstructured map "
+                                        "need other ranks' index lists: not supported yet");
+        const int64_t *list = m->dir ? m->own : m->lists[c];
         int64_t cnt = m->counts[c];
         if (!by_global) {
             for (int64_t l = 0; l < cnt && !rc; l++)
