@@ -215,6 +215,8 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
         rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory for the handle");
         goto fail;
     }
+    static uint64_t next_serial;
+    a->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
     set_finalize_hook();
     a->live_prev = live_last;
     if (live_last) live_last->live_next = a;

@@ -44,6 +44,7 @@ typedef struct {
 
 struct da_plan {
     da_array_t *a;
+    uint64_t serial;   /* a->serial at creation: the array, not one reusing its address */
     int64_t n;
     route_t route;     /* direct where the block is addressable */
     route_t rma_route; /* everything by RMA: accumulates when CPU atomics are off */
@@ -312,6 +313,7 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
     da_plan_t *p = calloc(1, sizeof *p);
     if (!p) return da_error(DA_ERR_NOMEM, "no memory for a plan");
     p->a = a;
+    p->serial = a->serial;
     p->n = n;
     p->rank = malloc(sizeof *p->rank * (size_t)(n ? n : 1));
     p->off = malloc(sizeof *p->off * (size_t)(n ? n : 1));
@@ -344,7 +346,10 @@ static int plan_check(const da_plan_t *p)
 {
     if (!p) return da_error(DA_ERR_NULL, "plan is NULL");
     if (!da_handle_live(p, DA_HANDLE_PLAN)) return da_error(DA_ERR_HANDLE, "plan %p is not live", (const void *)p);
-    return da_array_check(p->a); /* the array must outlive its plans */
+    int rc = da_array_check(p->a); /* the array must outlive its plans */
+    if (!rc && p->a->serial != p->serial)
+        rc = da_error(DA_ERR_HANDLE, "the plan's array was destroyed (another array now has its address)");
+    return rc;
 }
 
 int da_plan_count(const da_plan_t *p, int64_t *n)

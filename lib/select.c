@@ -210,6 +210,12 @@ static int resolve(const da_sel_t *s, const da_array_t *a, resolved_t *r)
             if (!r->duplicates) r->duplicates = has_duplicates(l, ds->n, n);
         }
     }
+    int64_t count = 1;
+    for (int d = 0; d < a->ndim; d++)
+        if (__builtin_mul_overflow(count, r->sel[d].npos, &count)) {
+            free_lists(r);
+            return da_error(DA_ERR_OVERFLOW, "the selection's element count does not fit in 64 bits");
+        }
     return DA_SUCCESS;
 }
 
