@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "handle.h"
+#include "progress.h"
 #include "request.h"
 #include "tunables.h"
 #include "types.h"
@@ -48,6 +49,7 @@ int da_array_check(const da_array_t *a)
 
 static void release(da_array_t *a)
 {
+    if (a->progress) da_progress_auto_release();
     if (a->win != MPI_WIN_NULL) {
         MPI_Win_unlock_all(a->win);
         MPI_Win_free(&a->win);
@@ -215,6 +217,7 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
         rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory for the handle");
         goto fail;
     }
+    a->progress = da_progress_auto_acquire() == DA_SUCCESS; /* DA_PROGRESS_THREAD=1: RMA to us progresses while we compute */
     static uint64_t next_serial;
     a->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
     set_finalize_hook();

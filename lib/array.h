@@ -28,6 +28,7 @@ struct da_array {
     int64_t max_count;    /* most elements per MPI call (DA_RMA_MAX_COUNT) */
     da_array_t *live_prev, *live_next; /* creation order, for MPI_Finalize */
     uint64_t serial;      /* distinct for every array created, so a plan can tell its array from a new one at the same address */
+    int progress;         /* holds a use of the progress thread (DA_PROGRESS_THREAD=1) */
     int unflushed;        /* a non-blocking put or acc by RMA may be incomplete at its target */
 };
 
