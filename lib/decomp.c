@@ -403,11 +403,14 @@ void da_dim_piece_run(const da_dim_piece_t *p, int64_t j, da_run_t *run)
 {
     if (j >= p->nruns * p->reps) {
         *run = p->tail[j - p->nruns * p->reps];
-        return;
+    } else {
+        int64_t r = j / p->nruns;
+        *run = p->runs[j % p->nruns];
+        run->pos += r * p->period;
+        run->global += r * p->period_global;
+        run->local += r * p->period_local;
     }
-    int64_t r = j / p->nruns;
-    *run = p->runs[j % p->nruns];
-    run->pos += r * p->period;
-    run->global += r * p->period_global;
-    run->local += r * p->period_local;
+    /* A lone element's steps mean nothing, and a slice's huge step would
+       overflow once callers scale it to bytes. */
+    if (run->count == 1) run->pos_step = run->global_step = run->local_step = 1;
 }

@@ -137,6 +137,11 @@ static void check_small_box(const da_dist_t *d, const def_t *m, int64_t lo, int6
         for (int64_t j = 0; j < da_dim_piece_total_runs(dp); j++) {
             da_run_t run;
             da_dim_piece_run(dp, j, &run);
+            /* callers scale steps to bytes: a lone element's must not be huge */
+            EXPECT(run.count > 1 || (run.pos_step == 1 && run.global_step == 1 && run.local_step == 1),
+                   "%s box [%lld:%lld:%lld): one-element run with steps %lld %lld %lld", desc(m), (long long)lo,
+                   (long long)hi, (long long)s, (long long)run.pos_step, (long long)run.global_step,
+                   (long long)run.local_step);
             for (int64_t t = 0; t < run.count; t++) {
                 i128 pos = (i128)run.pos + (i128)t * run.pos_step;
                 i128 g = (i128)run.global + (i128)t * run.global_step;
