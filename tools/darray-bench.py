@@ -41,6 +41,7 @@ PROGRAMS = [
                   "get-col-2048x16,get-col-2048x16-rma"),
     ("bench_atomic", "fadd-1elem*,lock-unlock,lock-unlock-rma"),
     ("bench_gather", "gather-100k*,gather-plan-100k*"),
+    ("bench_array", None),
     ("bench_redist", None),
     ("bench_sweep", "sweep-get-contig-*"),
     ("bench_ga", None),
