@@ -45,7 +45,8 @@ PROGRAMS = [
     ("bench_redist", None),
     ("bench_sweep", "sweep-get-contig-*"),
     ("bench_ga", None),
-    ("bench_fabric", None),
+    ("bench_fabric", "get-1elem,put-1elem,acc-1elem,fadd-1elem,get-contig-8MiB,put-contig-8MiB,"
+                     "sweep-get-contig-*"),
 ]
 
 # Peers: implementation families other than darray.
@@ -212,8 +213,11 @@ def tail(text, lines=8):
 # ---- records ------------------------------------------------------------------
 
 def impl_label(rec):
-    """darray records of a -rma case are shown as darray-rma."""
+    """darray records of a -rma case are shown as darray-rma; records that
+    name a fabric provider (bench_fabric) as impl-provider: libfabric-shm."""
     impl = rec.get("impl", "?")
+    if rec.get("provider"):
+        return impl + "-" + rec["provider"]
     if impl in ("darray", "darray-ga") and re.search(r"-rma(\[.*\])?$", rec.get("case", "")):
         return impl + "-rma"
     return impl
@@ -353,7 +357,7 @@ def table(records, peers):
                 cells.append("")
                 continue
             if rec.get("error"):
-                cells.append("error")
+                cells.append("n/a" if rec.get("unsupported") else "error")
                 continue
             v, u = figure(rec)
             if u != unit and v is not None:  # unit differs (should not): show time
@@ -387,8 +391,9 @@ def memcpy_record(records, case):
 # ---- SVG ---------------------------------------------------------------------
 
 COLORS = {"darray": "#1f77b4", "darray-rma": "#17becf", "mpi": "#d62728", "memcpy": "#7f7f7f",
-          "ga": "#2ca02c", "darray-ga": "#9467bd", "darray-ga-rma": "#c5b0d5", "libfabric": "#ff7f0e"}
-DASH = {"darray-rma": "6,4", "memcpy": "2,3", "darray-ga-rma": "6,4"}
+          "ga": "#2ca02c", "darray-ga": "#9467bd", "darray-ga-rma": "#c5b0d5", "libfabric": "#ff7f0e",
+          "libfabric-shm": "#ff7f0e", "libfabric-tcp": "#ff7f0e"}
+DASH = {"darray-rma": "6,4", "memcpy": "2,3", "darray-ga-rma": "6,4", "libfabric-tcp": "6,4"}
 
 
 def color(label, i):
@@ -488,7 +493,8 @@ def legend(x, y, labels, out):
 
 LEGEND = {"darray": "darray (default: shared memory on a node)", "darray-rma": "darray, DA_SHM=0 (RMA path)",
           "mpi": "raw MPI-3 RMA", "memcpy": "memcpy in one process", "ga": "Global Arrays",
-          "darray-ga": "darray's GA layer", "libfabric": "libfabric"}
+          "darray-ga": "darray's GA layer", "libfabric": "libfabric",
+          "libfabric-shm": "libfabric, shm provider", "libfabric-tcp": "libfabric, tcp provider"}
 
 
 def ratio_chart(x0, y0, w, records, out):
@@ -570,8 +576,9 @@ def svg(records, desc, path):
         line_chart(panel_w, y, panel_w, panel_h, "%s: bandwidth" % fam, "GB/s (log scale)", bw, "GB/s", out)
         y += panel_h + 10
     if labels:
-        order = [l for l in ["darray", "darray-rma", "mpi", "memcpy", "ga", "darray-ga", "libfabric"]
-                 if l in labels] + [l for l in labels if l not in COLORS]
+        known = ["darray", "darray-rma", "mpi", "memcpy", "ga", "darray-ga", "libfabric", "libfabric-shm",
+                 "libfabric-tcp"]
+        order = [l for l in known if l in labels] + [l for l in labels if l not in COLORS]
         legend(80, y + 10, order, out)
         y += 18 * len(order) + 30
     y += ratio_chart(0, y, W, records, out) + 10
@@ -680,9 +687,11 @@ def main():
           "better).\nxR after a peer's figure: darray is R times as fast as that peer (by median time); after "
           "darray-rma: compared with mpi.\n")
     print(table(records, peers))
-    errs = [r for r in records if r.get("error")]
-    for r in errs:
-        print("error: %s %s: %s" % (r.get("case"), impl_label(r), r.get("error")))
+    errs = [r for r in records if r.get("error") and not r.get("unsupported")]
+    for r in records:
+        if r.get("error"):
+            print("%s: %s %s: %s" % ("n/a" if r.get("unsupported") else "error", r.get("case"), impl_label(r),
+                                     r.get("error")))
     return 1 if failed or errs else 0
 
 

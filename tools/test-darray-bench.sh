@@ -24,6 +24,8 @@ need = ["case", "impl", "bytes", "elements", "ranks", "reps", "median_us", "min_
 impls = set()
 for n, line in enumerate(lines[1:], 2):
     r = json.loads(line)
+    if r.get("unsupported"):  # an operation a fabric provider lacks: not a failure
+        continue
     assert not r.get("error"), "line %d: %s" % (n, line)
     for k in need:
         assert k in r, "line %d lacks %s: %s" % (n, k, line)
