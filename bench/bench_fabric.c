@@ -41,8 +41,11 @@
  * (default 60 with --quick, else 300).
  *
  *   mpiexec -n 2 -bind-to core bench_fabric [--quick] [--cases a,b]
- *       [--providers shm,tcp] [--seconds S] [--time-limit S] [--list]
+ *       [--providers shm,tcp] [--seconds S] [--max-msg BYTES]
+ *       [--time-limit S] [--list]
  * --cases takes full case names as --list prints them; '*' ends a prefix.
+ * --max-msg splits transfers into pieces of at most BYTES, as a provider
+ * with a small max_msg_size would (pieces are posted 64 at a time).
  */
 #include <mpi.h>
 #include <rdma/fabric.h>
@@ -102,6 +105,10 @@ typedef struct {
     uint64_t peer_key, peer_base; /* target region: key, address of offset 0 */
     uint64_t op_flags;            /* FI_DELIVERY_COMPLETE when offered */
     int can_acc, can_fadd;
+    /* Operation contexts: providers with FI_CONTEXT / FI_CONTEXT2 mode own
+       the one passed with each operation until it completes. */
+    struct fi_context2 ctx[MAX_OUTSTANDING];
+    unsigned char busy[MAX_OUTSTANDING];
 } fab_t;
 
 typedef struct {
@@ -109,6 +116,7 @@ typedef struct {
     int world_size, pair_rank, quick;
     const char *cases, *providers;
     double seconds;
+    size_t max_msg; /* --max-msg: pieces at most this large (0: provider's limit) */
     char *region; /* REGION_BYTES, registered with each provider in turn */
     bc_samples_t samples;
     fab_t *F;
@@ -162,6 +170,24 @@ static int fab_fail(bench_t *B, const char *what, ssize_t rc)
     return -1;
 }
 
+/* A free operation context (at most MAX_OUTSTANDING are in flight). */
+static void *take_ctx(fab_t *F)
+{
+    for (int i = 0; i < MAX_OUTSTANDING; i++)
+        if (!F->busy[i]) {
+            F->busy[i] = 1;
+            return &F->ctx[i];
+        }
+    return NULL;
+}
+
+static void release_ctx(fab_t *F, void *ctx)
+{
+    struct fi_context2 *c = ctx;
+    if (c >= F->ctx && c < F->ctx + MAX_OUTSTANDING)
+        F->busy[c - F->ctx] = 0;
+}
+
 /* Poll the CQ until `n` completions have arrived. */
 static int wait_completions(bench_t *B, long n)
 {
@@ -170,11 +196,14 @@ static int wait_completions(bench_t *B, long n)
     while (n > 0) {
         ssize_t got = fi_cq_read(F->cq, e, n < 16 ? (size_t)n : 16);
         if (got > 0) {
+            for (ssize_t i = 0; i < got; i++)
+                release_ctx(F, e[i].op_context);
             n -= got;
         } else if (got == -FI_EAVAIL) {
             struct fi_cq_err_entry ce;
             memset(&ce, 0, sizeof ce);
             fi_cq_readerr(F->cq, &ce, 0);
+            release_ctx(F, ce.op_context);
             snprintf(B->err, sizeof B->err, "completion error: %s (%s)", fi_strerror(ce.err),
                      fi_cq_strerror(F->cq, ce.prov_errno, ce.err_data, NULL, 0));
             return -1;
@@ -250,6 +279,8 @@ static int rep_transfer(void *p)
     size_t max = F->info->ep_attr->max_msg_size;
     if (max == 0 || max > DATA_BYTES)
         max = DATA_BYTES;
+    if (B->max_msg && B->max_msg < max)
+        max = B->max_msg;
     char *local = B->region + (B->op == OP_GET ? DATA_BYTES : 0);
     long posted = 0, done = 0;
     for (size_t off = 0; off < B->bytes; off += max) {
@@ -262,7 +293,8 @@ static int rep_transfer(void *p)
         uint64_t raddr = F->peer_base + off;
         if (B->op == OP_GET) {
             ssize_t rc;
-            while ((rc = fi_read(F->ep, local + off, len, F->desc, F->peer, raddr, F->peer_key, NULL)) ==
+            void *ctx = take_ctx(F);
+            while ((rc = fi_read(F->ep, local + off, len, F->desc, F->peer, raddr, F->peer_key, ctx)) ==
                    -FI_EAGAIN)
                 if (make_room(B, posted, &done))
                     return -1;
@@ -272,7 +304,7 @@ static int rep_transfer(void *p)
             struct iovec iov = {local + off, len};
             void *desc = F->desc;
             struct fi_rma_iov rma = {raddr, len, F->peer_key};
-            struct fi_msg_rma msg = {&iov, &desc, 1, F->peer, &rma, 1, NULL, 0};
+            struct fi_msg_rma msg = {&iov, &desc, 1, F->peer, &rma, 1, take_ctx(F), 0};
             ssize_t rc;
             while ((rc = fi_writemsg(F->ep, &msg, FI_COMPLETION | F->op_flags)) == -FI_EAGAIN)
                 if (make_room(B, posted, &done))
@@ -292,7 +324,7 @@ static int rep_acc(void *p)
     struct fi_ioc ioc = {B->region + ACC_OPERAND, 1};
     void *desc = F->desc;
     struct fi_rma_ioc rma = {F->peer_base + ACC_CELL, 1, F->peer_key};
-    struct fi_msg_atomic msg = {&ioc, &desc, 1, F->peer, &rma, 1, FI_DOUBLE, FI_SUM, NULL, 0};
+    struct fi_msg_atomic msg = {&ioc, &desc, 1, F->peer, &rma, 1, FI_DOUBLE, FI_SUM, take_ctx(F), 0};
     POST(B, fi_atomicmsg(F->ep, &msg, FI_COMPLETION | F->op_flags));
     return wait_completions(B, 1);
 }
@@ -302,7 +334,7 @@ static int rep_fadd(void *p)
     bench_t *B = p;
     fab_t *F = B->F;
     POST(B, fi_fetch_atomic(F->ep, B->region + FADD_OPERAND, 1, F->desc, B->region + FADD_RESULT, F->desc,
-                            F->peer, F->peer_base + FADD_CELL, F->peer_key, FI_INT64, FI_SUM, NULL));
+                            F->peer, F->peer_base + FADD_CELL, F->peer_key, FI_INT64, FI_SUM, take_ctx(F)));
     return wait_completions(B, 1);
 }
 
@@ -517,6 +549,7 @@ static void run_case(bench_t *B, const case_t *c)
     if (origin) {
         if (c->op == OP_GET)
             memset(B->region + DATA_BYTES, 0, c->bytes);
+        memset(F->busy, 0, sizeof F->busy);
         bc_rep_fn fn = c->op == OP_ACC ? rep_acc : c->op == OP_FADD ? rep_fadd : rep_transfer;
         rc = bc_run(&b, fn, B, &B->samples);
         if (rc == 0 && c->op == OP_GET)
@@ -577,8 +610,9 @@ static const char *provider_list(const char *opt)
     return "shm,tcp";
 }
 
-/* Same node for every rank: loopback is the safe tcp interface. */
-static void default_loopback(MPI_Comm world, int world_size)
+/* Same node for every rank: loopback is the safe tcp interface. Returns
+   whether they are. */
+static int default_loopback(MPI_Comm world, int world_size)
 {
     MPI_Comm node;
     int node_size = 0, all = 0;
@@ -591,12 +625,13 @@ static void default_loopback(MPI_Comm world, int world_size)
         setenv("FI_TCP_IFACE", "lo", 0);
         setenv("FI_SOCKETS_IFACE", "lo", 0);
     }
+    return all;
 }
 
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_fabric [--quick] [--cases a,b] [--providers shm,tcp] [--seconds S]\n"
-                    "                    [--time-limit S] [--list]\n");
+                    "                    [--max-msg BYTES] [--time-limit S] [--list]\n");
 }
 
 int main(int argc, char **argv)
@@ -619,6 +654,8 @@ int main(int argc, char **argv)
             ++i; /* accepted as every bench does; this one has one impl */
         } else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
             B.seconds = atof(argv[++i]);
+        } else if (!strcmp(argv[i], "--max-msg") && i + 1 < argc) {
+            B.max_msg = (size_t)atol(argv[++i]);
         } else if (!strcmp(argv[i], "--time-limit") && i + 1 < argc) {
             limit = atof(argv[++i]);
         } else if (!strcmp(argv[i], "--list")) {
@@ -650,7 +687,7 @@ int main(int argc, char **argv)
         MPI_Finalize();
         return 2;
     }
-    default_loopback(MPI_COMM_WORLD, B.world_size);
+    int one_node = default_loopback(MPI_COMM_WORLD, B.world_size);
     int last = B.world_size - 1;
     int in_pair = world_rank == 0 || world_rank == last;
     MPI_Comm_split(MPI_COMM_WORLD, in_pair ? 0 : MPI_UNDEFINED, world_rank, &B.pair);
@@ -683,7 +720,8 @@ int main(int argc, char **argv)
                 continue;
             int dc = 0;
             F.info = find_provider(F.name, &dc);
-            int have = F.info != NULL, both = 0;
+            /* shm reaches only processes on its own node. */
+            int have = F.info != NULL && (one_node || strcmp(F.name, "shm") != 0), both = 0;
             MPI_Allreduce(&have, &both, 1, MPI_INT, MPI_MIN, B.pair);
             char *dst = both ? found : missing;
             snprintf(dst + strlen(dst), 256 - strlen(dst), "%s%s", *dst ? ", " : "", F.name);
