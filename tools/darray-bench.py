@@ -44,7 +44,10 @@ PROGRAMS = [
     ("bench_array", None),
     ("bench_redist", None),
     ("bench_sweep", "sweep-get-contig-*"),
-    ("bench_ga", None),
+    ("bench_ga", "get-1elem,put-1elem,acc-1elem,fadd-1elem,get-contig-8MiB,put-contig-8MiB,gather-100k,"
+                 "lock-unlock,sync"),
+    ("bench_darray_ga", "get-1elem*,put-1elem*,acc-1elem*,fadd-1elem*,get-contig-8MiB*,put-contig-8MiB*,"
+                        "gather-100k*,lock-unlock*,sync*"),
     ("bench_fabric", "get-1elem,put-1elem,acc-1elem,fadd-1elem,get-contig-8MiB,put-contig-8MiB,"
                      "sweep-get-contig-*"),
 ]
@@ -367,6 +370,8 @@ def table(records, peers):
                 pass
             elif c == "darray-rma":
                 cell += fmt_ratio(speed_ratio(rec, r.get("mpi")))
+            elif c == "darray-ga-rma":  # the GA layer on the RMA path: against darray's own
+                cell += fmt_ratio(speed_ratio(r.get("darray-rma"), rec))
             elif not c.startswith("darray") or c == "darray-ga":
                 cell += fmt_ratio(speed_ratio(d, rec))
             cells.append(cell)
@@ -497,16 +502,23 @@ LEGEND = {"darray": "darray (default: shared memory on a node)", "darray-rma": "
           "libfabric-shm": "libfabric, shm provider", "libfabric-tcp": "libfabric, tcp provider"}
 
 
+# The bars of the ratio chart: (darray variant, peer, bar colour, legend).
+RATIO_PAIRS = [("darray", "mpi", "darray", "darray (default path) / raw MPI"),
+               ("darray-rma", "mpi", "darray-rma", "darray with DA_SHM=0 (RMA path) / raw MPI"),
+               ("darray", "ga", "ga", "darray (default path) / Global Arrays"),
+               ("darray", "darray-ga", "darray-ga", "darray (default path) / darray's GA layer")]
+
+
 def ratio_chart(x0, y0, w, records, out):
-    """Horizontal bars: darray's speed relative to raw MPI per named case (log scale)."""
+    """Horizontal bars: darray's speed relative to raw MPI and to the GA peers per named case (log scale)."""
     rows = []
     for (base, method, nbytes), r in build_rows(records):
         if method or nbytes is not None:
             continue
-        for label, peer in (("darray", "mpi"), ("darray-rma", "mpi")):
+        for i, (label, peer, _, _) in enumerate(RATIO_PAIRS):
             q = speed_ratio(r.get(label), r.get(peer))
             if q:
-                rows.append((base, label, q))
+                rows.append((base, i, q))
     if not rows:
         return 0
     bar, gap = 14, 6
@@ -520,12 +532,12 @@ def ratio_chart(x0, y0, w, records, out):
     def X(v):
         return x0 + L + (math.log10(v) - a) / (b - a) * pw
 
-    out.append('<text x="%d" y="%d" class="title">darray relative to raw MPI RMA, same run '
+    out.append('<text x="%d" y="%d" class="title">darray relative to its peers, same run '
                '(right of 1 = darray faster)</text>' % (x0 + 10, y0 + 20))
     top = y0 + 40
     y = top
     last = None
-    for base, label, q in rows:
+    for base, pair, q in rows:
         if base != last and last is not None:
             y += gap
         if base != last:
@@ -533,7 +545,7 @@ def ratio_chart(x0, y0, w, records, out):
         last = base
         x1 = X(1.0)
         x2 = X(q)
-        c = color(label, 0)
+        c = color(RATIO_PAIRS[pair][2], 0)
         out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>'
                    % (min(x1, x2), y, abs(x2 - x1) or 1, bar, c))
         out.append('<text x="%.1f" y="%d" class="val">%s</text>'
@@ -544,12 +556,12 @@ def ratio_chart(x0, y0, w, records, out):
         out.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" class="%s"/>'
                    % (x, x, top - 4, y + 2, "one" if e == 0 else "grid"))
         out.append('<text x="%.1f" y="%d" class="xtick">%s</text>' % (x, y + 18, num_label(10 ** e)))
-    for i, (label, text) in enumerate((("darray", "darray (default path) / raw MPI"),
-                                       ("darray-rma", "darray with DA_SHM=0 (RMA path) / raw MPI"))):
+    shown = sorted(set(pair for _, pair, _ in rows))
+    for i, (label, text) in enumerate((RATIO_PAIRS[k][2], RATIO_PAIRS[k][3]) for k in shown):
         yy = y + 36 + 18 * i
         out.append('<rect x="%d" y="%d" width="26" height="10" fill="%s"/>' % (x0 + L, yy - 5, color(label, 0)))
         out.append('<text x="%d" y="%d" class="legend">%s</text>' % (x0 + L + 32, yy + 4, esc(text)))
-    return y + 80 - y0
+    return y + 44 + 18 * len(shown) - y0
 
 
 def svg(records, desc, path):
@@ -685,7 +697,7 @@ def main():
              " ".join("%.1f" % x for x in la) if la else "?", desc["seconds"]))
     print("Figures: GB/s (higher is better) for transfers of 1 KiB or more, else median microseconds (lower is "
           "better).\nxR after a peer's figure: darray is R times as fast as that peer (by median time); after "
-          "darray-rma: compared with mpi.\n")
+          "darray-rma: compared with mpi; after darray-ga-rma: darray-rma compared with it.\n")
     print(table(records, peers))
     errs = [r for r in records if r.get("error") and not r.get("unsupported")]
     for r in records:
