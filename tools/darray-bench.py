@@ -44,10 +44,9 @@ PROGRAMS = [
     ("bench_array", None),
     ("bench_redist", None),
     ("bench_sweep", "sweep-get-contig-*"),
-    ("bench_ga", "get-1elem,put-1elem,acc-1elem,fadd-1elem,get-contig-8MiB,put-contig-8MiB,gather-100k,"
-                 "lock-unlock,sync"),
+    ("bench_ga", "get-1elem,put-1elem,acc-1elem,fadd-1elem,get-contig-8MiB,put-contig-8MiB,lock-unlock,sync"),
     ("bench_darray_ga", "get-1elem*,put-1elem*,acc-1elem*,fadd-1elem*,get-contig-8MiB*,put-contig-8MiB*,"
-                        "gather-100k*,lock-unlock*,sync*"),
+                        "lock-unlock*,sync*"),
     ("bench_fabric", "get-1elem,put-1elem,acc-1elem,fadd-1elem,get-contig-8MiB,put-contig-8MiB,"
                      "sweep-get-contig-*"),
 ]
