@@ -162,6 +162,8 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
     a->rma_method = da_tunable_rma_method();
     a->rows_min_bytes = da_tunable_rows_min_bytes();
     a->max_count = da_tunable_max_count();
+    a->span_gap = da_tunable_span_gap();
+    a->span_buffer = da_tunable_span_buffer();
 
     if ((rc = da_dist_local_shape(a->dist, a->rank, NULL, &a->local_elems))) goto fail;
     MPI_Aint bytes = (MPI_Aint)(a->local_elems * (int64_t)esize);

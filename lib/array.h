@@ -26,6 +26,8 @@ struct da_array {
     int rma_method;
     long rows_min_bytes;
     int64_t max_count;    /* most elements per MPI call (DA_RMA_MAX_COUNT) */
+    int64_t span_gap;     /* DA_GATHER_SPAN_GAP, bytes */
+    int64_t span_buffer;  /* DA_GATHER_SPAN_BUFFER, bytes */
     da_array_t *live_prev, *live_next; /* creation order, for MPI_Finalize */
     uint64_t serial;      /* distinct for every array created, so a plan can tell its array from a new one at the same address */
     int progress;         /* holds a use of the progress thread (DA_PROGRESS_THREAD=1) */

@@ -35,6 +35,18 @@ long da_tunable_rows_min_bytes(void)
     return env_long("DA_RMA_ROWS_MIN_BYTES", 1024);
 }
 
+long da_tunable_span_gap(void)
+{
+    long v = env_long("DA_GATHER_SPAN_GAP", 2048);
+    return v < 0 ? 0 : v;
+}
+
+long da_tunable_span_buffer(void)
+{
+    long v = env_long("DA_GATHER_SPAN_BUFFER", 4L << 20);
+    return v < 1 ? 1 : v;
+}
+
 long da_tunable_max_count(void)
 {
     long v = env_long("DA_RMA_MAX_COUNT", 1L << 30);

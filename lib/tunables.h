@@ -15,5 +15,12 @@ long da_tunable_rows_min_bytes(void);
 /* DA_RMA_MAX_COUNT: most elements in one MPI call or datatype level (MPI
    counts are int); default 2^30. Small values exercise the chunking in tests. */
 long da_tunable_max_count(void);
+/* DA_GATHER_SPAN_GAP: bytes. Remote gathers read a run of an owner's block
+   as one contiguous get when its wanted elements lie at most this far
+   apart; 0 keeps one indexed datatype per owner. Default 2048. */
+long da_tunable_span_gap(void);
+/* DA_GATHER_SPAN_BUFFER: bytes of scratch such spans are read into at a
+   time (memory stays bounded whatever the request). Default 4 MiB. */
+long da_tunable_span_buffer(void);
 
 #endif
