@@ -64,10 +64,12 @@ static const struct {
     {"DA_RMA_METHOD", "auto", "how strided remote pieces are sent (auto, datatype, pack, rows)"},
     {"DA_RMA_ROWS_MIN_BYTES", "1024", "row length from which auto sends one call per row"},
     {"DA_RMA_MAX_COUNT", "1073741824", "most elements in one MPI call"},
+    {"DA_GATHER_SPAN_GAP", "2048", "bytes between wanted elements a remote gather may read through (0: never)"},
+    {"DA_GATHER_SPAN_BUFFER", "4194304", "bytes of scratch remote gathers read spans into"},
     {"DA_DIRECTORY_MIN", "4194304", "unstructured dims this long get a distributed directory"},
     {"DA_DIRECTORY_CACHE", "524288", "most answers a directory cache keeps"},
-    {"DA_PROGRESS_THREAD", "0", "1 allows da_progress_start (needs MPI_THREAD_MULTIPLE)"},
-    {"DA_PROGRESS_INTERVAL_US", "50", "the progress thread's polling interval"},
+    {"DA_PROGRESS_THREAD", "0", "1: arrays and mutex sets start the progress thread (needs MPI_THREAD_MULTIPLE)"},
+    {"DA_PROGRESS_INTERVAL_US", "100", "the progress thread's polling interval, microseconds"},
 };
 #define NTUN ((int)(sizeof TUNABLES / sizeof TUNABLES[0]))
 
