@@ -59,38 +59,53 @@ struct da_plan {
 
 /* ---- inspector ------------------------------------------------------------ */
 
-/* Owner rank and element offset of every point; validates them all first. */
+/* Per-dimension lookup of one global index: the owner coordinate's share
+   of the rank, the local index, and the owner's local extent (what the
+   next dimension's offset is multiplied by). */
+typedef struct {
+    int64_t local, extent;
+    int32_t rank_part;
+} dim_entry_t;
+
+/* Owner rank and element offset of every point. With get_into, points in
+   a block this rank can address are loaded into get_into at once and
+   marked rank -1 (a one-shot gather needs no route for them). On a bad
+   point, returns its error; points before it may have been loaded. */
 static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, int32_t *rank,
-                   int64_t *off)
+                   int64_t *off, char *get_into)
 {
     const da_dist_t *d = a->dist;
     int nd = d->ndim;
-    /* Per-dimension lookup tables when they are small next to n: the owner
-       coordinate and local index of each index, and the local extent of
-       each coordinate; one array access instead of the kind's arithmetic. */
-    int32_t *tc[DA_MAX_NDIM] = {0};
-    int64_t *tl[DA_MAX_NDIM] = {0}, *lc[DA_MAX_NDIM] = {0}, gstride[DA_MAX_NDIM];
-    int rc = da_dist_prefetch_points(d, n, coords, flat); /* directory-backed maps: one batch */
+    /* Tables when they are small next to n: one array access per dimension
+       instead of the distribution kind's arithmetic. */
+    dim_entry_t *tab[DA_MAX_NDIM] = {0};
+    int64_t gstride[DA_MAX_NDIM];
+    int all_tabled = 1, rc = da_dist_prefetch_points(d, n, coords, flat); /* directory-backed maps: one batch */
     for (int k = nd - 1, gs = 1; k >= 0; k--) {
         gstride[k] = gs;
         gs *= d->grid[k];
     }
     for (int k = 0; k < nd && !rc; k++) {
         int64_t ext = d->shape[k];
-        if (ext <= n + 4096) {
-            tc[k] = malloc(sizeof *tc[k] * (size_t)ext);
-            tl[k] = malloc(sizeof *tl[k] * (size_t)ext);
-            if (!tc[k] || !tl[k]) rc = da_error(DA_ERR_NOMEM, "no memory for lookup tables");
-            for (int64_t g = 0; g < ext && !rc; g++) tc[k][g] = da_dim_owner(&d->dim[k], g, &tl[k][g]);
+        if (ext > n + 4096) {
+            all_tabled = 0;
+            continue;
         }
-        if (!rc && d->grid[k] <= n + 4096) {
-            lc[k] = malloc(sizeof *lc[k] * (size_t)d->grid[k]);
-            if (!lc[k]) rc = da_error(DA_ERR_NOMEM, "no memory for lookup tables");
-            for (int c = 0; c < d->grid[k] && !rc; c++) lc[k][c] = da_dim_local_count(&d->dim[k], c);
+        tab[k] = malloc(sizeof *tab[k] * (size_t)ext);
+        if (!tab[k]) {
+            rc = da_error(DA_ERR_NOMEM, "no memory for lookup tables");
+            break;
+        }
+        for (int64_t g = 0; g < ext; g++) {
+            int c = da_dim_owner(&d->dim[k], g, &tab[k][g].local);
+            tab[k][g].rank_part = (int32_t)(c * gstride[k]);
+            tab[k][g].extent = da_dim_local_count(&d->dim[k], c);
         }
     }
     int64_t total = 1;
     for (int k = 0; k < nd; k++) total *= d->shape[k];
+    char *const *base = a->peer_base;
+    int64_t es = (int64_t)a->esize;
     for (int64_t i = 0; i < n && !rc; i++) {
         int64_t g[DA_MAX_NDIM];
         if (flat) {
@@ -100,10 +115,11 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
                               (long long)f, (long long)total);
                 break;
             }
-            for (int k = nd - 1; k >= 0; k--) {
+            for (int k = nd - 1; k > 0; k--) {
                 g[k] = f % d->shape[k];
                 f /= d->shape[k];
             }
+            g[0] = f;
         } else {
             const int64_t *c = coords + i * nd;
             for (int k = 0; k < nd; k++) {
@@ -116,28 +132,45 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
             }
             if (rc) break;
         }
-        int64_t r = 0, o = 0, stride = 1;
-        for (int k = nd - 1; k >= 0; k--) {
-            int c;
-            int64_t l;
-            if (tc[k]) {
-                c = tc[k][g[k]];
-                l = tl[k][g[k]];
-            } else {
-                c = da_dim_owner(&d->dim[k], g[k], &l);
+        int64_t r = 0, o = 0;
+        if (all_tabled && nd == 2) { /* the common case, unrolled */
+            const dim_entry_t *t0 = &tab[0][g[0]], *t1 = &tab[1][g[1]];
+            r = t0->rank_part + t1->rank_part;
+            o = t0->local * t1->extent + t1->local;
+        } else if (all_tabled) { /* offset in Horner form: ((l0 * e1 + l1) * e2 + l2) ... */
+            for (int k = 0; k < nd; k++) {
+                const dim_entry_t *t = &tab[k][g[k]];
+                r += t->rank_part;
+                o = o * t->extent + t->local;
             }
-            r += c * gstride[k];
-            o += l * stride;
-            stride *= lc[k] ? lc[k][c] : da_dim_local_count(&d->dim[k], c);
+        } else {
+            for (int k = 0; k < nd; k++) {
+                int64_t l;
+                int c;
+                if (tab[k]) {
+                    l = tab[k][g[k]].local;
+                    c = (int)(tab[k][g[k]].rank_part / gstride[k]);
+                    o = o * tab[k][g[k]].extent + l;
+                } else {
+                    c = da_dim_owner(&d->dim[k], g[k], &l);
+                    o = o * da_dim_local_count(&d->dim[k], c) + l;
+                }
+                r += c * gstride[k];
+            }
+        }
+        if (get_into && base[r]) {
+            switch (es) { /* fixed sizes become plain loads */
+            case 4: memcpy(get_into + i * 4, base[r] + o * 4, 4); break;
+            case 8: memcpy(get_into + i * 8, base[r] + o * 8, 8); break;
+            case 16: memcpy(get_into + i * 16, base[r] + o * 16, 16); break;
+            default: memcpy(get_into + i * es, base[r] + o * es, (size_t)es);
+            }
+            r = -1;
         }
         rank[i] = (int32_t)r;
         off[i] = o;
     }
-    for (int k = 0; k < nd; k++) {
-        free(tc[k]);
-        free(tl[k]);
-        free(lc[k]);
-    }
+    for (int k = 0; k < nd; k++) free(tab[k]);
     return rc;
 }
 
@@ -243,9 +276,11 @@ static int build_route(da_plan_t *p, int by_memory, route_t *r)
 {
     da_array_t *a = p->a;
     int64_t n = p->n, nd = 0, nrem = 0;
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        if (p->rank[i] < 0) continue; /* delivered while resolving */
         if (by_memory && a->peer_base[p->rank[i]]) nd++;
-    nrem = n - nd;
+        else nrem++;
+    }
     r->d_user = malloc(sizeof *r->d_user * (size_t)(nd ? nd : 1));
     r->d_addr = malloc(sizeof *r->d_addr * (size_t)(nd ? nd : 1));
     r->r_user = malloc(sizeof *r->r_user * (size_t)(nrem ? nrem : 1));
@@ -261,6 +296,7 @@ static int build_route(da_plan_t *p, int by_memory, route_t *r)
         goto out;
     }
     for (int64_t i = 0; i < n; i++) {
+        if (p->rank[i] < 0) continue;
         if (by_memory && a->peer_base[p->rank[i]]) {
             r->d_user[r->ndirect] = i;
             r->d_addr[r->ndirect] = a->peer_base[p->rank[i]] + p->off[i] * (int64_t)a->esize;
@@ -306,7 +342,10 @@ out:
     return rc;
 }
 
-static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, da_plan_t **out)
+/* get_into: a one-shot gather's buffer, filled at once where memory reaches
+   (the plan then holds only the other points). */
+static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, char *get_into,
+                       da_plan_t **out)
 {
     if (!out) return da_error(DA_ERR_NULL, "da_plan_create: plan is NULL");
     *out = NULL;
@@ -322,7 +361,7 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
     p->rank = malloc(sizeof *p->rank * (size_t)(n ? n : 1));
     p->off = malloc(sizeof *p->off * (size_t)(n ? n : 1));
     if (!p->rank || !p->off) rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
-    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off);
+    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into);
     if (!rc) rc = build_route(p, 1, &p->route);
     if (!rc && da_handle_add(p, DA_HANDLE_PLAN)) rc = da_error(DA_ERR_NOMEM, "no memory for the handle");
     if (rc) {
@@ -338,12 +377,12 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
 
 int da_plan_create(da_array_t *a, int64_t n, const int64_t *coords, da_plan_t **plan)
 {
-    return plan_create(a, n, coords, NULL, plan);
+    return plan_create(a, n, coords, NULL, NULL, plan);
 }
 
 int da_plan_create_flat(da_array_t *a, int64_t n, const int64_t *flat, da_plan_t **plan)
 {
-    return plan_create(a, n, NULL, flat, plan);
+    return plan_create(a, n, NULL, flat, NULL, plan);
 }
 
 static int plan_check(const da_plan_t *p)
@@ -752,7 +791,7 @@ static int one_shot(da_array_t *a, kind_t kind, da_op_t op, const void *alpha, i
     if (kind == OP_ACC && (rc = da_op_check(a->type, op))) return rc;
     if (n > 0 && !buf) return da_error(DA_ERR_NULL, "buffer is NULL for %lld points", (long long)n);
     da_plan_t *p;
-    if ((rc = plan_create(a, n, coords, flat, &p))) return rc;
+    if ((rc = plan_create(a, n, coords, flat, kind == OP_GET ? (char *)buf : NULL, &p))) return rc;
     rc = execute(p, kind, op, alpha, buf, NULL);
     da_plan_destroy(&p);
     return rc;

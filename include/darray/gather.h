@@ -15,6 +15,10 @@
  * replayed with new buffers as often as needed. A plan belongs to the rank
  * that built it (creation is not collective). The one-shot calls are a plan
  * built and used once.
+ *
+ * Errors: a point outside the array gives DA_ERR_BOUNDS naming it, before
+ * anything is written to the array; a gather that fails may have filled
+ * part of its buffer.
  */
 #ifndef DARRAY_GATHER_H
 #define DARRAY_GATHER_H
