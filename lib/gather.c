@@ -67,15 +67,39 @@ typedef struct {
     int32_t rank_part;
 } dim_entry_t;
 
-/* Owner rank and element offset of every point. With get_into, points in
-   a block this rank can address are loaded into get_into at once and
-   marked rank -1 (a one-shot gather needs no route for them). On a bad
-   point, returns its error; points before it may have been loaded. */
+/* The first point outside the array, as an error; DA_SUCCESS if none. */
+static int check_points(const da_dist_t *d, int64_t n, const int64_t *coords, const int64_t *flat)
+{
+    int nd = d->ndim;
+    int64_t total = 1;
+    for (int k = 0; k < nd; k++) total *= d->shape[k];
+    for (int64_t i = 0; i < n; i++) {
+        if (flat && (flat[i] < 0 || flat[i] >= total))
+            return da_error(DA_ERR_BOUNDS, "point %lld: flat index %lld outside [0, %lld)", (long long)i,
+                            (long long)flat[i], (long long)total);
+        for (int k = 0; !flat && k < nd; k++)
+            if ((uint64_t)coords[i * nd + k] >= (uint64_t)d->shape[k])
+                return da_error(DA_ERR_BOUNDS, "point %lld: coordinate %d = %lld outside [0, %lld)", (long long)i, k,
+                                (long long)coords[i * nd + k], (long long)d->shape[k]);
+    }
+    return DA_SUCCESS;
+}
+
+/* Owner rank and element offset of every point. A one-shot call moves the
+   points in blocks this rank can address at once and marks them rank -1
+   (they need no route): a gather loads them into get_into (on a bad point
+   it returns the error, with the points before it loaded); a scatter
+   stores them from put_from, in list order so the last repeat wins, once
+   every point has been checked (nothing is written on a bad point). */
 static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, int32_t *rank,
-                   int64_t *off, char *get_into)
+                   int64_t *off, char *get_into, const char *put_from)
 {
     const da_dist_t *d = a->dist;
     int nd = d->ndim;
+    if (put_from) {
+        int rc = check_points(d, n, coords, flat);
+        if (rc) return rc;
+    }
     /* Tables when they are small next to n: one array access per dimension
        instead of the distribution kind's arithmetic. */
     dim_entry_t *tab[DA_MAX_NDIM] = {0};
@@ -164,6 +188,14 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
             case 8: memcpy(get_into + i * 8, base[r] + o * 8, 8); break;
             case 16: memcpy(get_into + i * 16, base[r] + o * 16, 16); break;
             default: memcpy(get_into + i * es, base[r] + o * es, (size_t)es);
+            }
+            r = -1;
+        } else if (put_from && base[r]) {
+            switch (es) {
+            case 4: memcpy(base[r] + o * 4, put_from + i * 4, 4); break;
+            case 8: memcpy(base[r] + o * 8, put_from + i * 8, 8); break;
+            case 16: memcpy(base[r] + o * 16, put_from + i * 16, 16); break;
+            default: memcpy(base[r] + o * es, put_from + i * es, (size_t)es);
             }
             r = -1;
         }
@@ -342,10 +374,10 @@ out:
     return rc;
 }
 
-/* get_into: a one-shot gather's buffer, filled at once where memory reaches
-   (the plan then holds only the other points). */
+/* get_into, put_from: a one-shot gather's or scatter's buffer, moved at once
+   where memory reaches (the plan then holds only the other points). */
 static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, char *get_into,
-                       da_plan_t **out)
+                       const char *put_from, da_plan_t **out)
 {
     if (!out) return da_error(DA_ERR_NULL, "da_plan_create: plan is NULL");
     *out = NULL;
@@ -361,7 +393,7 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
     p->rank = malloc(sizeof *p->rank * (size_t)(n ? n : 1));
     p->off = malloc(sizeof *p->off * (size_t)(n ? n : 1));
     if (!p->rank || !p->off) rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
-    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into);
+    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into, put_from);
     if (!rc) rc = build_route(p, 1, &p->route);
     if (!rc && da_handle_add(p, DA_HANDLE_PLAN)) rc = da_error(DA_ERR_NOMEM, "no memory for the handle");
     if (rc) {
@@ -377,12 +409,12 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
 
 int da_plan_create(da_array_t *a, int64_t n, const int64_t *coords, da_plan_t **plan)
 {
-    return plan_create(a, n, coords, NULL, NULL, plan);
+    return plan_create(a, n, coords, NULL, NULL, NULL, plan);
 }
 
 int da_plan_create_flat(da_array_t *a, int64_t n, const int64_t *flat, da_plan_t **plan)
 {
-    return plan_create(a, n, NULL, flat, NULL, plan);
+    return plan_create(a, n, NULL, flat, NULL, NULL, plan);
 }
 
 static int plan_check(const da_plan_t *p)
@@ -840,7 +872,8 @@ static int one_shot(da_array_t *a, kind_t kind, da_op_t op, const void *alpha, i
     if (kind == OP_ACC && (rc = da_op_check(a->type, op))) return rc;
     if (n > 0 && !buf) return da_error(DA_ERR_NULL, "buffer is NULL for %lld points", (long long)n);
     da_plan_t *p;
-    if ((rc = plan_create(a, n, coords, flat, kind == OP_GET ? (char *)buf : NULL, &p))) return rc;
+    if ((rc = plan_create(a, n, coords, flat, kind == OP_GET ? (char *)buf : NULL, kind == OP_PUT ? buf : NULL, &p)))
+        return rc;
     rc = execute(p, kind, op, alpha, buf, NULL);
     da_plan_destroy(&p);
     return rc;
