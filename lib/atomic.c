@@ -57,46 +57,6 @@ static int locate(const da_array_t *a, const int64_t *idx, int *rank, int64_t *d
 
 /* ---- CPU atomics on shared memory --------------------------------------- */
 
-/* new = old op v for one element held in a 4- or 8-byte word. The same
-   arithmetic as da_acc's CPU path, so both agree on every value. */
-#define COMBINE(T)                                             \
-    do {                                                       \
-        T o_, x_, r_;                                          \
-        memcpy(&o_, old, sizeof o_);                           \
-        memcpy(&x_, v, sizeof x_);                             \
-        switch (op) {                                          \
-        case DA_OP_SUM: r_ = o_ + x_; break;                   \
-        case DA_OP_PROD: r_ = o_ * x_; break;                  \
-        default: r_ = x_; break; /* REPLACE */                 \
-        }                                                      \
-        memcpy(out, &r_, sizeof r_);                           \
-    } while (0)
-
-#define COMBINE_ORDERED(T)                                     \
-    do {                                                       \
-        T o_, x_;                                              \
-        memcpy(&o_, old, sizeof o_);                           \
-        memcpy(&x_, v, sizeof x_);                             \
-        if (op == DA_OP_MIN || op == DA_OP_MAX) {              \
-            if (op == DA_OP_MIN ? x_ < o_ : x_ > o_) o_ = x_;  \
-            memcpy(out, &o_, sizeof o_);                       \
-        } else {                                               \
-            COMBINE(T);                                        \
-        }                                                      \
-    } while (0)
-
-static void combine(da_type_t t, da_op_t op, const void *old, const void *v, void *out)
-{
-    switch (t) {
-    case DA_INT32: COMBINE_ORDERED(int32_t); break; /* bitwise ops never get here */
-    case DA_INT64: COMBINE_ORDERED(int64_t); break;
-    case DA_FLOAT: COMBINE_ORDERED(float); break;
-    case DA_DOUBLE: COMBINE_ORDERED(double); break;
-    case DA_COMPLEX_FLOAT: COMBINE(float complex); break;
-    default: break;
-    }
-}
-
 /* Integer ops the CPU has as one instruction; the rest are CAS loops. */
 #define CPU_INT_OP(W, p, x, res)                                                     \
     do {                                                                             \
@@ -109,7 +69,7 @@ static void combine(da_type_t t, da_op_t op, const void *old, const void *v, voi
         default: {                                                                   \
             W o_ = __atomic_load_n(p, __ATOMIC_RELAXED), n_;                         \
             do {                                                                     \
-                combine(t, op, &o_, &x, &n_);                                        \
+                da_type_combine(t, op, &o_, &x, &n_);                                        \
             } while (!__atomic_compare_exchange_n(p, &o_, n_, 1, __ATOMIC_SEQ_CST,   \
                                                   __ATOMIC_RELAXED));                \
             res = o_;                                                                \
@@ -126,7 +86,7 @@ static void combine(da_type_t t, da_op_t op, const void *old, const void *v, voi
             o_ = __atomic_exchange_n(p, n_, __ATOMIC_SEQ_CST);                       \
         } else {                                                                     \
             do {                                                                     \
-                combine(t, op, &o_, v, &n_);                                         \
+                da_type_combine(t, op, &o_, v, &n_);                                         \
             } while (!__atomic_compare_exchange_n(p, &o_, n_, 1, __ATOMIC_SEQ_CST,   \
                                                   __ATOMIC_RELAXED));                \
         }                                                                            \
