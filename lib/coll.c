@@ -342,28 +342,6 @@ int da_box_runs_walk(const da_box_runs_t *b, da_run_fn fn, void *ctx)
     return walk_dim(b, 0, 0, g, fn, ctx);
 }
 
-void da_strided_copy(char *dst, int64_t ds, const char *src, int64_t ss, int64_t n, size_t es)
-{
-    if (ds == 1 && ss == 1) {
-        memcpy(dst, src, (size_t)n * es);
-        return;
-    }
-    int64_t e = (int64_t)es;
-    switch (es) {
-    case 4:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 4, src + i * ss * 4, 4);
-        break;
-    case 8:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 8, src + i * ss * 8, 8);
-        break;
-    case 16:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 16, src + i * ss * 16, 16);
-        break;
-    default:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * e, src + i * ss * e, es);
-    }
-}
-
 /* ---- element arithmetic ---------------------------------------------------------
    Integers wrap (two's complement) instead of overflowing; the conversions
    back from unsigned are modulo in GCC and Clang. */

@@ -86,7 +86,5 @@ int da_box_runs_walk(const da_box_runs_t *b, da_run_fn fn, void *ctx);
 int da_redist_into_buffer(da_array_t *src, const int64_t *slo, const int64_t *shi, const da_array_t *like,
                           const int64_t *dlo, const int64_t *dhi, char *buf);
 
-/* n elements of es bytes, strides in elements (any sign). */
-void da_strided_copy(char *dst, int64_t dstep, const char *src, int64_t sstep, int64_t n, size_t es);
 
 #endif

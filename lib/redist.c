@@ -25,6 +25,7 @@
 
 #include "array.h"
 #include "coll.h"
+#include "types.h"
 #include "error.h"
 #include "handle.h"
 #include "wait.h"

@@ -88,34 +88,12 @@ static int each_row(xfer_t *x, const da_piece_t *pc, int d, int64_t toff, int64_
     return DA_SUCCESS;
 }
 
-/* n elements of size es from src (stride ss) to dst (stride ds), strides in elements. */
-static void strided_copy(char *dst, int64_t ds, const char *src, int64_t ss, int64_t n, size_t es)
-{
-    if (ds == 1 && ss == 1) {
-        memcpy(dst, src, (size_t)n * es);
-        return;
-    }
-    switch (es) {
-    case 4:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 4, src + i * ss * 4, 4);
-        break;
-    case 8:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 8, src + i * ss * 8, 8);
-        break;
-    case 16:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 16, src + i * ss * 16, 16);
-        break;
-    default:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * (int64_t)es, src + i * ss * (int64_t)es, es);
-    }
-}
-
 static int row_shm(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t tstep, int64_t ostep)
 {
     size_t es = x->a->esize;
     char *t = x->tbase + toff * (int64_t)es, *o = x->buf + ooff * (int64_t)es;
-    if (x->dir == DIR_GET) strided_copy(o, ostep, t, tstep, n, es);
-    else if (x->dir == DIR_PUT) strided_copy(t, tstep, o, ostep, n, es);
+    if (x->dir == DIR_GET) da_strided_copy(o, ostep, t, tstep, n, es);
+    else if (x->dir == DIR_PUT) da_strided_copy(t, tstep, o, ostep, n, es);
     else
         for (int64_t i = 0; i < n; i++)
             da_type_atomic_acc(x->a->type, x->op, t + i * tstep * (int64_t)es, o + i * ostep * (int64_t)es);
@@ -127,7 +105,7 @@ static int row_pack(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t ts
     (void)toff;
     (void)tstep;
     size_t es = x->a->esize;
-    strided_copy(x->pack, 1, x->buf + ooff * (int64_t)es, ostep, n, es);
+    da_strided_copy(x->pack, 1, x->buf + ooff * (int64_t)es, ostep, n, es);
     x->pack += n * (int64_t)es;
     return DA_SUCCESS;
 }
@@ -137,7 +115,7 @@ static int row_unpack(xfer_t *x, int64_t toff, int64_t ooff, int64_t n, int64_t 
     (void)toff;
     (void)tstep;
     size_t es = x->a->esize;
-    strided_copy(x->buf + ooff * (int64_t)es, ostep, x->pack, 1, n, es);
+    da_strided_copy(x->buf + ooff * (int64_t)es, ostep, x->pack, 1, n, es);
     x->pack += n * (int64_t)es;
     return DA_SUCCESS;
 }

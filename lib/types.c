@@ -168,3 +168,25 @@ void da_type_atomic_acc(da_type_t t, da_op_t op, void *target, const void *value
         } while (!__atomic_compare_exchange_n(w, &old, nw, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
     }
 }
+
+void da_strided_copy(char *dst, int64_t ds, const char *src, int64_t ss, int64_t n, size_t es)
+{
+    if (ds == 1 && ss == 1) {
+        memcpy(dst, src, (size_t)n * es);
+        return;
+    }
+    int64_t e = (int64_t)es;
+    switch (es) {
+    case 4:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 4, src + i * ss * 4, 4);
+        break;
+    case 8:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 8, src + i * ss * 8, 8);
+        break;
+    case 16:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 16, src + i * ss * 16, 16);
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * e, src + i * ss * e, es);
+    }
+}

@@ -21,6 +21,8 @@ void da_type_combine(da_type_t t, da_op_t op, const void *old, const void *v, vo
 /* *target = *target op value, atomically with respect to other calls of this
    function on the same element from any process sharing the memory. */
 void da_type_atomic_acc(da_type_t t, da_op_t op, void *target, const void *value);
+/* n elements of es bytes from src to dst, strides in elements (any sign). */
+void da_strided_copy(char *dst, int64_t dstep, const char *src, int64_t sstep, int64_t n, size_t es);
 /* Whether da_type_atomic_acc is lock-free for t on this machine. */
 int da_type_has_cpu_atomics(da_type_t t);
 
