@@ -23,6 +23,7 @@
 
 #include "array.h"
 #include "error.h"
+#include "tunables.h"
 #include "wait.h"
 
 typedef struct {
@@ -48,18 +49,6 @@ struct da_directory {
     int locked;
     int err; /* a failed fetch inside da_dir_owner, reported by the next da_dir_fetch */
 };
-
-#define DEFAULT_DIRECTORY_MIN ((int64_t)1 << 22)
-#define DEFAULT_DIRECTORY_CACHE ((int64_t)1 << 19)
-
-static int64_t env_int64(const char *name, int64_t dflt)
-{
-    const char *s = getenv(name);
-    if (!s || !*s) return dflt;
-    char *end;
-    long long v = strtoll(s, &end, 0);
-    return (*end || v < 0) ? dflt : (int64_t)v;
-}
 
 /* ---- cache ------------------------------------------------------------------ */
 
@@ -448,7 +437,7 @@ static int build_directory(da_dist_t *d, int k, MPI_Comm comm, const int *rep, c
         dir->block = B;
         dir->mylo = (int64_t)me * B < m->n ? (int64_t)me * B : m->n;
         dir->myhi = dir->mylo + B < m->n ? dir->mylo + B : m->n;
-        dir->cache_max = env_int64("DA_DIRECTORY_CACHE", DEFAULT_DIRECTORY_CACHE);
+        dir->cache_max = (int64_t)da_tunable_directory_cache();
     }
     if (!rc) { /* pairs by destination: counting sort */
         for (int64_t l = 0; l < cnt; l++) scnt[m->own[l] / B]++;
@@ -611,7 +600,7 @@ int da_dist_create_comm(MPI_Comm comm, int ndim, const int64_t *shape, const da_
                 break;
             }
     }
-    int64_t threshold = env_int64("DA_DIRECTORY_MIN", DEFAULT_DIRECTORY_MIN);
+    int64_t threshold = (int64_t)da_tunable_directory_min();
     if (threshold > ((int64_t)1 << 30)) threshold = (int64_t)1 << 30; /* allgatherv counts are int */
     int64_t h = rc ? 0 : (int64_t)(header_hash(d, dims) >> 1);
     int64_t in[4] = {rc, threshold, h, -h}, res[4];

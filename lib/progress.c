@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "progress.h"
+#include "tunables.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int explicit_users, auto_users;
@@ -36,15 +37,6 @@ static MPI_Request never = MPI_REQUEST_NULL;
 static int never_buf;
 static long interval_us;
 static int keyval = MPI_KEYVAL_INVALID;
-
-static long env_long(const char *name, long def)
-{
-    const char *v = getenv(name);
-    if (!v || !*v) return def;
-    char *end;
-    long x = strtol(v, &end, 10);
-    return *end ? def : x;
-}
 
 static void *progress_loop(void *arg)
 {
@@ -105,7 +97,7 @@ static int start_locked(void)
         if (mrc == MPI_SUCCESS) mrc = MPI_Comm_set_attr(MPI_COMM_SELF, keyval, NULL);
         if (mrc != MPI_SUCCESS) return da_error(DA_ERR_MPI, "progress thread: cannot hook MPI_Finalize");
     }
-    interval_us = env_long("DA_PROGRESS_INTERVAL_US", 100);
+    interval_us = da_tunable_progress_interval_us();
     if (interval_us < 0) interval_us = 0;
     if ((mrc = MPI_Comm_dup(MPI_COMM_SELF, &self)) != MPI_SUCCESS)
         return da_error(DA_ERR_MPI, "progress thread: MPI_Comm_dup failed");
@@ -157,7 +149,7 @@ int da_progress_running(int *r)
 
 int da_progress_auto_acquire(void)
 {
-    if (env_long("DA_PROGRESS_THREAD", 0) == 0) return DA_ERR_ARG;
+    if (!da_tunable_progress_thread()) return DA_ERR_ARG;
     static int warned;
     pthread_mutex_lock(&lock);
     int rc = start_locked();

@@ -47,6 +47,36 @@ long da_tunable_span_buffer(void)
     return v < 1 ? 1 : v;
 }
 
+/* Non-negative, any base strtoll reads (0x...); a bad value keeps the default. */
+static long long env_count(const char *name, long long def)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) return def;
+    char *end;
+    long long x = strtoll(v, &end, 0);
+    return (*end || x < 0) ? def : x;
+}
+
+long long da_tunable_directory_min(void)
+{
+    return env_count("DA_DIRECTORY_MIN", 1LL << 22);
+}
+
+long long da_tunable_directory_cache(void)
+{
+    return env_count("DA_DIRECTORY_CACHE", 1LL << 19);
+}
+
+int da_tunable_progress_thread(void)
+{
+    return env_long("DA_PROGRESS_THREAD", 0) != 0;
+}
+
+long da_tunable_progress_interval_us(void)
+{
+    return env_long("DA_PROGRESS_INTERVAL_US", 100);
+}
+
 long da_tunable_max_count(void)
 {
     long v = env_long("DA_RMA_MAX_COUNT", 1L << 30);

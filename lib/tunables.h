@@ -22,5 +22,14 @@ long da_tunable_span_gap(void);
 /* DA_GATHER_SPAN_BUFFER: bytes of scratch such spans are read into at a
    time (memory stays bounded whatever the request). Default 4 MiB. */
 long da_tunable_span_buffer(void);
+/* DA_DIRECTORY_MIN: unstructured dimensions given rank by rank with at
+   least this many indices get a distributed directory. Default 2^22. */
+long long da_tunable_directory_min(void);
+/* DA_DIRECTORY_CACHE: most answers a directory cache keeps. Default 2^19. */
+long long da_tunable_directory_cache(void);
+/* DA_PROGRESS_THREAD: 1 lets arrays and mutex sets start the progress thread. */
+int da_tunable_progress_thread(void);
+/* DA_PROGRESS_INTERVAL_US: the progress thread's sleep between polls. Default 100. */
+long da_tunable_progress_interval_us(void);
 
 #endif
