@@ -133,22 +133,25 @@ GA_DAPI int NGA_Locate_region(int g_a, int lo[], int hi[], int map[], int procs[
     return (int)n;
 }
 
-GA_DAPI void GA_Proc_topology(int g_a, int proc, int coord[])
+/* GA 5.8's C call answers in Fortran order: unlike every other index array
+ * of the C API, the coordinates are not reversed (measured against Debian's
+ * GA; GA's documentation does not say). Legacy code relies on what GA does. */
+GA_DAPI void NGA_Proc_topology(int g_a, int proc, int coord[])
 {
-    ga_arr_t *g = ga_arr_get(g_a, "GA_Proc_topology");
-    if (proc < 0 || proc >= ga_state.nproc)
-        ga_fail("GA_Proc_topology", "process %d outside 0..%d", proc, ga_state.nproc - 1);
+    const char *call = "NGA_Proc_topology";
+    ga_arr_t *g = ga_arr_get(g_a, call);
+    if (proc < 0 || proc >= ga_state.nproc) ga_fail(call, "process %d outside 0..%d", proc, ga_state.nproc - 1);
     if (proc >= g->ga_nprocs) {
         for (int d = 0; d < g->ndim; d++) coord[d] = -1;
         return;
     }
     da_dist_t *dist = NULL;
     int c[DA_MAX_NDIM];
-    ga_check(da_array_dist(g->a, &dist), "GA_Proc_topology");
+    ga_check(da_array_dist(g->a, &dist), call);
     int rc = da_dist_rank_coords(dist, ga_to_da(g, proc), c);
     da_dist_destroy(&dist);
-    ga_check(rc, "GA_Proc_topology");
-    for (int d = 0; d < g->ndim; d++) coord[d] = c[d];
+    ga_check(rc, call);
+    for (int d = 0; d < g->ndim; d++) coord[g->ndim - 1 - d] = c[d];
 }
 
 GA_DAPI void NGA_Access(int g_a, int lo[], int hi[], void *ptr, int ld[])

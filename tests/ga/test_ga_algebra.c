@@ -32,9 +32,11 @@ int main(int argc, char **argv)
     GA_Scale(g_b, &half); /* 1.5 */
     GA_Add(&two, g_a, &mone, g_b, g_c); /* 4 - 1.5 = 2.5 */
     double d = GA_Ddot(g_c, g_a);
+    REPORT("GA_Ddot(c, a) = %.17g", d);
     CHECK(d == 2.5 * 2 * N * M, "GA_Ddot %g", d);
     GA_Copy(g_c, g_b); /* b = 2.5 across different distributions */
     d = GA_Ddot(g_b, g_b);
+    REPORT("GA_Ddot(b, b) after GA_Copy = %.17g", d);
     CHECK(d == 6.25 * N * M, "GA_Ddot after GA_Copy %g", d);
 
     /* patches: zero a 3x2 patch of b, fill one of a, copy a patch of a into b */
@@ -49,6 +51,9 @@ int main(int argc, char **argv)
     double all[N * M];
     int alo[2] = {0, 0}, ahi[2] = {N - 1, M - 1}, ld[1] = {M};
     NGA_Get(g_b, alo, ahi, all, ld);
+    for (int i = 0; i < N; i++)
+        REPORT("b row %d: %g %g %g %g %g %g", i, all[i * M], all[i * M + 1], all[i * M + 2], all[i * M + 3],
+               all[i * M + 4], all[i * M + 5]);
     for (int i = 0; i < N; i++)
         for (int j = 0; j < M; j++) {
             double want = 2.5;
@@ -70,8 +75,12 @@ int main(int argc, char **argv)
     CHECK(GA_Idot(g_i, g_i) == 9 * N * M, "GA_Idot %d", GA_Idot(g_i, g_i));
     CHECK(GA_Ldot(g_l, g_l) == 16L * N * M, "GA_Ldot %ld", GA_Ldot(g_l, g_l));
     DoubleComplex zz = GA_Zdot(g_z, g_z); /* (1+2i)^2 = -3+4i, no conjugation */
+    int idot = GA_Idot(g_i, g_i); /* collective: never inside REPORT, which only process 0 evaluates */
+    long ldot = GA_Ldot(g_l, g_l);
+    REPORT("GA_Idot %d, GA_Ldot %ld, GA_Zdot (%g, %g)", idot, ldot, zz.real, zz.imag);
     CHECK(zz.real == -3.0 * N && zz.imag == 4.0 * N, "GA_Zdot (%g, %g)", zz.real, zz.imag);
     NGA_Inquire(g_l, &type, &nd, d2);
+    REPORT("NGA_Inquire of an MT_F_INT array: type %d, %d dimensions, %d x %d", type, nd, d2[0], d2[1]);
     CHECK(type == C_LONG, "MT_F_INT arrays report C_LONG, got %d", type);
 
     GA_Print_distribution(g_a);

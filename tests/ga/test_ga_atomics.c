@@ -35,6 +35,7 @@ int main(int argc, char **argv)
         CHECK(mine == NTASK, "tasks taken %d", mine);
         long final;
         NGA_Get(g_cnt, &zero, &zero, &final, NULL);
+        REPORT("NGA_Read_inc counter ends at %ld, %d tasks taken", final, mine);
         CHECK(final == NTASK + np, "counter ends at %ld, want %d", final, NTASK + np);
         free(done);
         GA_Destroy(g_cnt);
@@ -62,6 +63,7 @@ int main(int argc, char **argv)
         int lo[2] = {0, 0}, hi[2] = {2, 1}, ld[1] = {2};
         NGA_Get(g_a, lo, hi, v, ld);
         double sumranks = np * (np + 1) / 2.0;
+        REPORT("mutex-protected rows: %g %g / %g %g / %g %g", v[0], v[1], v[2], v[3], v[4], v[5]);
         int per[3] = {7, 7, 6};
         for (int m = 0; m < 3; m++) {
             CHECK(v[2 * m] == per[m] * np, "mutex %d: count %g, want %d", m, v[2 * m], per[m] * np);
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
         GA_Sync();
         int got[NBIN * 2], lo[2] = {0, 0}, hi[2] = {NBIN - 1, 1}, ld[1] = {2};
         NGA_Get(g_h, lo, hi, got, ld);
+        for (int b = 0; b < NBIN; b++) REPORT("NGA_Scatter_acc bin %d: %d %d", b, got[2 * b], got[2 * b + 1]);
         for (int b = 0; b < NBIN; b++)
             for (int c = 0; c < 2; c++)
                 CHECK(got[2 * b + c] == want[b][c], "bin (%d,%d): %d, want %ld", b, c, got[2 * b + c], want[b][c]);
@@ -112,6 +115,7 @@ int main(int argc, char **argv)
         if (me == 0) NGA_Scatter(g_d, dv, sp, n);
         GA_Sync();
         NGA_Gather(g_d, back, sp, n);
+        for (int i = 0; i < n; i++) REPORT("NGA_Gather point %d: %g", i, back[i]);
         for (int i = 0; i < n; i++) CHECK(back[i] == dv[i], "gather point %d: %g", i, back[i]);
         free(subs);
         free(sp);
@@ -131,6 +135,7 @@ int main(int argc, char **argv)
         int b[2] = {me == np - 1 ? 42 : 0, me};
         GA_Brdcst(b, sizeof b, np - 1);
         CHECK(b[0] == 42 && b[1] == np - 1, "GA_Brdcst");
+        REPORT("GA_Dgop max %g %g %g, GA_Lgop absmax %ld, GA_Brdcst %d %d", x[0], x[1], x[2], l[0], b[0], b[1]);
     }
     ga_test_end("test_ga_atomics");
     return 0;

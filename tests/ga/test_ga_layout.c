@@ -63,15 +63,28 @@ static void check_case(const layout_case *c, int g_a)
     for (int p = 0; p < np; p++) {
         int lo[3], hi[3], coord[3];
         NGA_Distribution(g_a, p, lo, hi);
-        GA_Proc_topology(g_a, p, coord);
+        NGA_Proc_topology(g_a, p, coord);
         if (p >= nblocks) {
+            /* GA's documentation: coordinates -1 for a process that owns
+               nothing. GA 5.8 itself wraps around instead (process 3 of a
+               3-block grid gets 0), so that answer is not compared. */
+            REPORT("%s on %d: process %d: [%d, %d] owns nothing", c->what, np, p, lo[0], hi[0]);
             for (int d = 0; d < nd; d++) {
                 CHECK(lo[d] == -1 && hi[d] == -2, "%s on %d: process %d should own nothing: dim %d [%d, %d]",
                       c->what, np, p, d, lo[d], hi[d]);
+#ifndef GA_TEST_REFERENCE
                 CHECK(coord[d] == -1, "%s: topology of empty process %d", c->what, p);
+#endif
             }
             continue;
         }
+        if (nd == 1) REPORT("%s on %d: process %d: [%d, %d] at (%d)", c->what, np, p, lo[0], hi[0], coord[0]);
+        else if (nd == 2)
+            REPORT("%s on %d: process %d: [%d:%d, %d:%d] at (%d, %d)", c->what, np, p, lo[0], hi[0], lo[1], hi[1],
+                   coord[0], coord[1]);
+        else
+            REPORT("%s on %d: process %d: [%d:%d, %d:%d, %d:%d] at (%d, %d, %d)", c->what, np, p, lo[0], hi[0],
+                   lo[1], hi[1], lo[2], hi[2], coord[0], coord[1], coord[2]);
         int rem = p;
         for (int d = nd - 1; d >= 0; d--) { /* GA's numbering, seen from C: row-major */
             int k = rem % grid[d];
@@ -80,8 +93,9 @@ static void check_case(const layout_case *c, int g_a)
             int ehi = (k + 1 < grid[d] ? c->starts[np - 1][d][k + 1] : c->dims[d]) - 1;
             CHECK(lo[d] == elo && hi[d] == ehi, "%s on %d: process %d dim %d: got [%d, %d], GA gives [%d, %d]",
                   c->what, np, p, d, lo[d], hi[d], elo, ehi);
-            CHECK(coord[d] == k, "%s on %d: process %d dim %d: coordinate %d, GA gives %d", c->what, np, p, d,
-                  coord[d], k);
+            /* GA 5.8's NGA_Proc_topology answers in Fortran order (C dimensions reversed) */
+            CHECK(coord[nd - 1 - d] == k, "%s on %d: process %d dim %d: coordinate %d, GA gives %d", c->what, np, p,
+                  d, coord[nd - 1 - d], k);
             /* the owner of the block's first element is p */
         }
         CHECK(NGA_Locate(g_a, lo) == p, "%s: NGA_Locate of process %d's first element gave %d", c->what, p,
@@ -111,18 +125,24 @@ int main(int argc, char **argv)
         check_case(c, g_b);
         GA_Destroy(g_b);
     }
-    /* NGA_Locate_region: a patch over all four blocks of 8x6 on 4 */
-    if (GA_Nnodes() == 4) {
+    /* NGA_Locate_region: a patch over all four blocks of 8x6 on 4 (the
+       answers at other counts are compared with real GA) */
+    {
         int dims[2] = {8, 6}, lo[2] = {3, 2}, hi[2] = {4, 3}, map[4 * 4], procs[4];
         int g_a = NGA_Create(C_INT, 2, dims, "region", NULL);
         int n = NGA_Locate_region(g_a, lo, hi, map, procs);
-        CHECK(n == 4, "NGA_Locate_region found %d owners", n);
-        static const int want[4][4] = {{3, 2, 3, 2}, {3, 3, 3, 3}, {4, 2, 4, 2}, {4, 3, 4, 3}};
-        for (int i = 0; i < 4; i++) {
-            CHECK(procs[i] == i, "owner %d is process %d", i, procs[i]);
-            for (int j = 0; j < 4; j++)
-                CHECK(map[i * 4 + j] == want[i][j], "owner %d: map[%d] = %d, want %d", i, j, map[i * 4 + j],
-                      want[i][j]);
+        for (int i = 0; i < n; i++)
+            REPORT("NGA_Locate_region: process %d [%d:%d, %d:%d]", procs[i], map[4 * i], map[4 * i + 2],
+                   map[4 * i + 1], map[4 * i + 3]);
+        if (GA_Nnodes() == 4) {
+            CHECK(n == 4, "NGA_Locate_region found %d owners", n);
+            static const int want[4][4] = {{3, 2, 3, 2}, {3, 3, 3, 3}, {4, 2, 4, 2}, {4, 3, 4, 3}};
+            for (int i = 0; i < 4; i++) {
+                CHECK(procs[i] == i, "owner %d is process %d", i, procs[i]);
+                for (int j = 0; j < 4; j++)
+                    CHECK(map[i * 4 + j] == want[i][j], "owner %d: map[%d] = %d, want %d", i, j, map[i * 4 + j],
+                          want[i][j]);
+            }
         }
         GA_Destroy(g_a);
     }

@@ -64,10 +64,15 @@ static void check_all(int g_a, int t, const char *what)
     ga_nbhdl_t h;
     NGA_NbGet(g_a, lo, hi, buf, ld, &h);
     NGA_NbWait(&h);
+    double sum = 0;
     for (int i = 0; i < R; i++)
-        for (int j = 0; j < C; j++)
-            CHECK(same_val(t, buf, i * (C + 4) + j, ref[i][j]), "%s kind %d type %d: (%d,%d) differs from %g", what, cur_kind, t,
-                  i, j, ref[i][j]);
+        for (int j = 0; j < C; j++) {
+            CHECK(same_val(t, buf, i * (C + 4) + j, ref[i][j]), "%s kind %d type %d: (%d,%d) differs from %g", what,
+                  cur_kind, t, i, j, ref[i][j]);
+            sum += ref[i][j] * (i + 1) * (j + 2);
+        }
+    if (t != C_LONGLONG) /* the real-GA build skips that type (see main) */
+        REPORT("kind %d type %d %s: weighted sum %.17g", cur_kind, t, what, sum);
     free(buf);
     GA_Sync(); /* nobody changes the array before every rank has read it */
 }
@@ -143,13 +148,33 @@ static void run(int kind, int t)
         if (me == 0) {
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++) put_val(t, buf, i * 4 + j, -(i * 10 + j));
+#ifndef GA_TEST_REFERENCE
             NGA_Strided_put(g_a, lo, hi, skip, buf, ld);
+#else
+            /* GA 5.8 over ARMCI-MPI misplaces the rows after the first of
+               this strided put (row 3 lands one column left, even on one
+               process): the real-GA build puts the same elements one by one */
+            (void)lo, (void)hi, (void)skip, (void)ld;
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++) {
+                    int p[2] = {3 * i, 1 + 2 * j}, ld1[1] = {1};
+                    NGA_Put(g_a, p, p, (char *)buf + (i * 4 + j) * esize(t), ld1);
+                }
+#endif
         }
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) ref[3 * i][1 + 2 * j] = -(i * 10 + j);
         GA_Sync();
         memset(buf, 0, R * (C + 3) * esize(t));
+#ifndef GA_TEST_REFERENCE
         NGA_Strided_get(g_a, lo, hi, skip, buf, ld);
+#else
+        for (int i = 0; i < 3; i++) /* GA 5.8's strided get is wrong the same way */
+            for (int j = 0; j < 3; j++) {
+                int p[2] = {3 * i, 1 + 2 * j}, ld1[1] = {1};
+                NGA_Get(g_a, p, p, (char *)buf + (i * 4 + j) * esize(t), ld1);
+            }
+#endif
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++)
                 CHECK(same_val(t, buf, i * 4 + j, ref[3 * i][1 + 2 * j]), "strided get type %d (%d,%d)", t, i, j);
@@ -199,6 +224,11 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
             int dcpl = types[k] == C_DCPL || types[k] == MT_F_DCPL;
             if (kind >= 2 && dcpl && !known_bugs) continue;
+#ifdef GA_TEST_REFERENCE
+            /* GA 5.8 over ARMCI-MPI aborts ("ARMCI Error: type not
+               supported") on NGA_Acc into another process's C_LONGLONG block */
+            if (types[k] == C_LONGLONG) continue;
+#endif
             run(kind, types[k]);
         }
     ga_test_end("test_ga_onesided");

@@ -70,7 +70,7 @@ int NGA_Locate_region(int g_a, int lo[], int hi[], int map[], int procs[]);
 void NGA_Access(int g_a, int lo[], int hi[], void *ptr, int ld[]);
 void NGA_Release(int g_a, int lo[], int hi[]);
 void NGA_Release_update(int g_a, int lo[], int hi[]);
-void GA_Proc_topology(int g_a, int proc, int coord[]);
+void NGA_Proc_topology(int g_a, int proc, int coord[]);
 void GA_Print_distribution(int g_a);
 
 /* ---- one-sided ----------------------------------------------------------- */
