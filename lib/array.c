@@ -20,6 +20,7 @@
 #include "tunables.h"
 #include "types.h"
 #include "wait.h"
+#include "winpool.h"
 
 int da_mpi_error(int mpi_rc, const char *what)
 {
@@ -47,20 +48,22 @@ int da_array_check(const da_array_t *a)
         }                                            \
     } while (0)
 
+/* The array's windows and communicators, moved out of it. */
+static da_windows_t windows_of(da_array_t *a)
+{
+    da_windows_t w = {a->comm, a->node_comm, a->shm_win, a->win, a->base, a->bytes};
+    a->comm = a->node_comm = MPI_COMM_NULL;
+    a->shm_win = a->win = MPI_WIN_NULL;
+    a->base = NULL;
+    return w;
+}
+
 static void release(da_array_t *a)
 {
     if (a->progress) da_progress_auto_release();
-    if (a->win != MPI_WIN_NULL) {
-        MPI_Win_unlock_all(a->win);
-        MPI_Win_free(&a->win);
-    }
-    if (a->shm_win != MPI_WIN_NULL) {
-        MPI_Win_unlock_all(a->shm_win);
-        MPI_Win_free(&a->shm_win);
-    }
+    da_windows_t w = windows_of(a);
+    da_windows_free(&w);
     if (a->type == DA_OPAQUE && a->mpitype != MPI_DATATYPE_NULL) MPI_Type_free(&a->mpitype);
-    if (a->node_comm != MPI_COMM_NULL) MPI_Comm_free(&a->node_comm);
-    if (a->comm != MPI_COMM_NULL) MPI_Comm_free(&a->comm);
     if (a->dist) da_dist_destroy(&a->dist);
     free(a->peer_base);
     free(a->same_node);
@@ -85,6 +88,9 @@ static void unlink_live(da_array_t *a)
 static int at_finalize(MPI_Comm comm, int key, void *value, void *extra)
 {
     (void)comm, (void)key, (void)value, (void)extra;
+    /* whichever MPI_Finalize hook runs first: the thread stops before any
+       window is freed (this MPICH asserted in UCX when both ran at once) */
+    da_progress_shutdown();
     int n = 0;
     while (live_first) {
         da_array_t *a = live_first;
@@ -92,6 +98,7 @@ static int at_finalize(MPI_Comm comm, int key, void *value, void *extra)
         n++;
     }
     if (n) fprintf(stderr, "darray: %d array(s) were not destroyed before MPI_Finalize; freed them then\n", n);
+    da_winpool_drain();
     return MPI_SUCCESS;
 }
 
@@ -143,12 +150,26 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
     a->ndim = dist->ndim;
     MPI_Info info = MPI_INFO_NULL;
 
-    MPI_TRY(MPI_Comm_dup(comm, &a->comm), "MPI_Comm_dup");
-    MPI_TRY(MPI_Comm_set_errhandler(a->comm, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
-    MPI_Comm_rank(a->comm, &a->rank);
-    MPI_TRY(MPI_Comm_split_type(a->comm, MPI_COMM_TYPE_SHARED, a->rank, MPI_INFO_NULL, &a->node_comm),
-            "MPI_Comm_split_type");
+    MPI_Comm_rank(comm, &a->rank);
     if ((rc = da_dist_dup(dist, &a->dist))) goto fail;
+    if ((rc = da_dist_local_shape(a->dist, a->rank, NULL, &a->local_elems))) goto fail;
+    MPI_Aint bytes = (MPI_Aint)(a->local_elems * (int64_t)esize);
+    da_windows_t w;
+    int reused = 0;
+    MPI_TRY(da_winpool_take(comm, bytes, &w, &reused), "reusing parked windows");
+    if (reused) {
+        a->comm = w.comm;
+        a->node_comm = w.node_comm;
+        a->shm_win = w.shm_win;
+        a->win = w.win;
+        a->base = w.base;
+        a->bytes = w.bytes;
+    } else {
+        MPI_TRY(MPI_Comm_dup(comm, &a->comm), "MPI_Comm_dup");
+        MPI_TRY(MPI_Comm_set_errhandler(a->comm, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+        MPI_TRY(MPI_Comm_split_type(a->comm, MPI_COMM_TYPE_SHARED, a->rank, MPI_INFO_NULL, &a->node_comm),
+                "MPI_Comm_split_type");
+    }
     if (type == DA_OPAQUE) {
         MPI_TRY(MPI_Type_contiguous((int)esize, MPI_BYTE, &a->mpitype), "MPI_Type_contiguous");
         MPI_TRY(MPI_Type_commit(&a->mpitype), "MPI_Type_commit");
@@ -165,18 +186,19 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
     a->span_gap = da_tunable_span_gap();
     a->span_buffer = da_tunable_span_buffer();
 
-    if ((rc = da_dist_local_shape(a->dist, a->rank, NULL, &a->local_elems))) goto fail;
-    MPI_Aint bytes = (MPI_Aint)(a->local_elems * (int64_t)esize);
-    MPI_Info_create(&info);
-    MPI_Info_set(info, "alloc_shared_noncontig", "true");
-    MPI_TRY(MPI_Win_allocate_shared(bytes, 1, info, a->node_comm, &a->base, &a->shm_win),
-            "MPI_Win_allocate_shared");
-    MPI_TRY(MPI_Win_set_errhandler(a->shm_win, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
-    MPI_TRY(MPI_Win_create(a->base, bytes, 1, MPI_INFO_NULL, a->comm, &a->win), "MPI_Win_create");
-    MPI_TRY(MPI_Win_set_errhandler(a->win, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
-    MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->shm_win), "MPI_Win_lock_all");
-    MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->win), "MPI_Win_lock_all");
-    if (bytes) memset(a->base, 0, (size_t)bytes);
+    if (!reused) {
+        MPI_Info_create(&info);
+        MPI_Info_set(info, "alloc_shared_noncontig", "true");
+        MPI_TRY(MPI_Win_allocate_shared(bytes, 1, info, a->node_comm, &a->base, &a->shm_win),
+                "MPI_Win_allocate_shared");
+        a->bytes = bytes;
+        MPI_TRY(MPI_Win_set_errhandler(a->shm_win, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
+        MPI_TRY(MPI_Win_create(a->base, bytes, 1, MPI_INFO_NULL, a->comm, &a->win), "MPI_Win_create");
+        MPI_TRY(MPI_Win_set_errhandler(a->win, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
+        MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->shm_win), "MPI_Win_lock_all");
+        MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->win), "MPI_Win_lock_all");
+        if (bytes) memset(a->base, 0, (size_t)bytes);
+    }
 
     /* Where each rank's block is, for those on this node. */
     a->peer_base = calloc((size_t)size, sizeof *a->peer_base);
@@ -214,7 +236,7 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
 
     MPI_TRY(MPI_Win_sync(a->shm_win), "MPI_Win_sync");
     MPI_TRY(da_barrier(a->comm), "MPI_Barrier");
-    MPI_Info_free(&info);
+    if (info != MPI_INFO_NULL) MPI_Info_free(&info);
     if (da_handle_add(a, DA_HANDLE_ARRAY) != 0) {
         rc = da_error(DA_ERR_NOMEM, "da_array_create: no memory for the handle");
         goto fail;
@@ -264,6 +286,8 @@ int da_array_destroy(da_array_t **pa)
     unlink_live(a);
     MPI_Win_flush_all(a->win);
     da_barrier(a->comm); /* no rank may still be reading our block */
+    da_windows_t w = windows_of(a);
+    da_winpool_put(&w); /* parked for the next array like it, or freed */
     release(a);
     *pa = NULL;
     return rc_req;

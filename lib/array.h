@@ -18,6 +18,7 @@ struct da_array {
     MPI_Win win;          /* RMA window over comm on the node-shared memory */
     MPI_Win shm_win;      /* shared-memory window over node_comm */
     char *base;           /* this rank's block */
+    MPI_Aint bytes;       /* its size */
     int64_t local_elems;
     char **peer_base;     /* per comm rank: its block if reachable by load/store, else NULL */
     unsigned char *same_node; /* per comm rank: 1 if on this node (NULL peer_base may mean an empty block) */

@@ -66,16 +66,21 @@ static void stop_locked(void)
     running = 0;
 }
 
+void da_progress_shutdown(void)
+{
+    pthread_mutex_lock(&lock);
+    if (running) stop_locked();
+    explicit_users = auto_users = 0;
+    pthread_mutex_unlock(&lock);
+}
+
 static int at_finalize(MPI_Comm comm, int key, void *val, void *extra)
 {
     (void)comm;
     (void)key;
     (void)val;
     (void)extra;
-    pthread_mutex_lock(&lock);
-    if (running) stop_locked();
-    explicit_users = auto_users = 0;
-    pthread_mutex_unlock(&lock);
+    da_progress_shutdown();
     return MPI_SUCCESS;
 }
 

@@ -10,5 +10,8 @@
    to release. Not collective. */
 int da_progress_auto_acquire(void);
 void da_progress_auto_release(void);
+/* Stops the thread whoever holds it: MPI_Finalize is about to free MPI
+   objects (darray's own hooks do so), and no thread may poll MPI then. */
+void da_progress_shutdown(void);
 
 #endif

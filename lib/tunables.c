@@ -67,6 +67,11 @@ long long da_tunable_directory_cache(void)
     return env_count("DA_DIRECTORY_CACHE", 1LL << 19);
 }
 
+long long da_tunable_window_cache(void)
+{
+    return env_count("DA_WINDOW_CACHE", 64LL << 20);
+}
+
 int da_tunable_progress_thread(void)
 {
     return env_long("DA_PROGRESS_THREAD", 0) != 0;

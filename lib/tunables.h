@@ -27,6 +27,9 @@ long da_tunable_span_buffer(void);
 long long da_tunable_directory_min(void);
 /* DA_DIRECTORY_CACHE: most answers a directory cache keeps. Default 2^19. */
 long long da_tunable_directory_cache(void);
+/* DA_WINDOW_CACHE: bytes per rank of destroyed arrays' windows kept for
+   the next array of the same size on the same ranks; 0: none. Default 64 MiB. */
+long long da_tunable_window_cache(void);
 /* DA_PROGRESS_THREAD: 1 lets arrays and mutex sets start the progress thread. */
 int da_tunable_progress_thread(void);
 /* DA_PROGRESS_INTERVAL_US: the progress thread's sleep between polls. Default 100. */

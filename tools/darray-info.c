@@ -66,6 +66,7 @@ static const struct {
     {"DA_RMA_MAX_COUNT", "1073741824", "most elements in one MPI call"},
     {"DA_GATHER_SPAN_GAP", "2048", "bytes between wanted elements a remote gather may read through (0: never)"},
     {"DA_GATHER_SPAN_BUFFER", "4194304", "bytes of scratch remote gathers read spans into"},
+    {"DA_WINDOW_CACHE", "67108864", "bytes of destroyed arrays' windows kept for reuse (0: none)"},
     {"DA_DIRECTORY_MIN", "4194304", "unstructured dims this long get a distributed directory"},
     {"DA_DIRECTORY_CACHE", "524288", "most answers a directory cache keeps"},
     {"DA_PROGRESS_THREAD", "0", "1: arrays and mutex sets start the progress thread (needs MPI_THREAD_MULTIPLE)"},
