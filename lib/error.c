@@ -51,6 +51,8 @@ const char *da_strerror(int code)
     case DA_ERR_HELD: return "mutex already held by this rank";
     case DA_ERR_NOT_HELD: return "mutex not held by this rank";
     case DA_ERR_THREAD_LEVEL: return "MPI must be initialised with MPI_THREAD_MULTIPLE for this";
+    case DA_ERR_FORMAT: return "file is not in a format darray reads (bad magic, header or length)";
+    case DA_ERR_IO: return "file cannot be opened, read or written";
     default: return "unknown darray error code";
     }
 }

@@ -189,52 +189,52 @@ static void parse_dict(const char *s, size_t len, header_t *h)
 {
     cursor_t c = {s, s + len};
     int seen_descr = 0, seen_fo = 0, seen_shape = 0;
-    if (!eat(&c, '{')) FAIL(h, DA_ERR_ARG, "header is not a Python dict literal (no '{')");
+    if (!eat(&c, '{')) FAIL(h, DA_ERR_FORMAT, "header is not a Python dict literal (no '{')");
     while (!eat(&c, '}')) {
         char key[32], val[64];
-        if (!string(&c, key, sizeof key)) FAIL(h, DA_ERR_ARG, "header: expected a quoted key");
-        if (!eat(&c, ':')) FAIL(h, DA_ERR_ARG, "header: expected ':' after '%s'", key);
+        if (!string(&c, key, sizeof key)) FAIL(h, DA_ERR_FORMAT, "header: expected a quoted key");
+        if (!eat(&c, ':')) FAIL(h, DA_ERR_FORMAT, "header: expected ':' after '%s'", key);
         if (!strcmp(key, "descr")) {
-            if (seen_descr++) FAIL(h, DA_ERR_ARG, "header: 'descr' given twice");
+            if (seen_descr++) FAIL(h, DA_ERR_FORMAT, "header: 'descr' given twice");
             skip_ws(&c);
             if (c.p < c.end && *c.p == '[')
                 FAIL(h, DA_ERR_TYPE, "structured dtype (a list descr) has no darray element type");
-            if (!string(&c, val, sizeof val)) FAIL(h, DA_ERR_ARG, "header: 'descr' is not a string");
+            if (!string(&c, val, sizeof val)) FAIL(h, DA_ERR_FORMAT, "header: 'descr' is not a string");
             parse_descr(val, h);
             if (h->rc) return;
         } else if (!strcmp(key, "fortran_order")) {
-            if (seen_fo++) FAIL(h, DA_ERR_ARG, "header: 'fortran_order' given twice");
-            if (word(&c, "True")) FAIL(h, DA_ERR_ARG, "fortran_order is True: darray reads C-order files only");
-            if (!word(&c, "False")) FAIL(h, DA_ERR_ARG, "header: 'fortran_order' is neither True nor False");
+            if (seen_fo++) FAIL(h, DA_ERR_FORMAT, "header: 'fortran_order' given twice");
+            if (word(&c, "True")) FAIL(h, DA_ERR_FORMAT, "fortran_order is True: darray reads C-order files only");
+            if (!word(&c, "False")) FAIL(h, DA_ERR_FORMAT, "header: 'fortran_order' is neither True nor False");
         } else if (!strcmp(key, "shape")) {
-            if (seen_shape++) FAIL(h, DA_ERR_ARG, "header: 'shape' given twice");
-            if (!eat(&c, '(')) FAIL(h, DA_ERR_ARG, "header: 'shape' is not a tuple");
+            if (seen_shape++) FAIL(h, DA_ERR_FORMAT, "header: 'shape' given twice");
+            if (!eat(&c, '(')) FAIL(h, DA_ERR_FORMAT, "header: 'shape' is not a tuple");
             h->ndim = 0;
             while (!eat(&c, ')')) {
                 int64_t v;
-                if (!integer(&c, &v)) FAIL(h, DA_ERR_ARG, "header: 'shape' holds something other than integers");
+                if (!integer(&c, &v)) FAIL(h, DA_ERR_FORMAT, "header: 'shape' holds something other than integers");
                 if (h->ndim == DA_MAX_NDIM)
                     FAIL(h, DA_ERR_NDIM, "shape has more than %d dimensions", DA_MAX_NDIM);
                 if (v < 1) FAIL(h, DA_ERR_SHAPE, "shape extent %lld: darray arrays have extents >= 1", (long long)v);
                 h->shape[h->ndim++] = v;
                 if (!eat(&c, ',')) {
-                    if (!eat(&c, ')')) FAIL(h, DA_ERR_ARG, "header: 'shape' tuple is malformed");
+                    if (!eat(&c, ')')) FAIL(h, DA_ERR_FORMAT, "header: 'shape' tuple is malformed");
                     break;
                 }
             }
             if (h->ndim == 0) FAIL(h, DA_ERR_NDIM, "shape () is a 0-d array: darray needs 1..%d dimensions", DA_MAX_NDIM);
         } else {
-            FAIL(h, DA_ERR_ARG, "header: unexpected key '%s'", key);
+            FAIL(h, DA_ERR_FORMAT, "header: unexpected key '%s'", key);
         }
         if (!eat(&c, ',')) {
-            if (!eat(&c, '}')) FAIL(h, DA_ERR_ARG, "header: expected ',' or '}' after '%s'", key);
+            if (!eat(&c, '}')) FAIL(h, DA_ERR_FORMAT, "header: expected ',' or '}' after '%s'", key);
             break;
         }
     }
     skip_ws(&c);
-    if (c.p != c.end) FAIL(h, DA_ERR_ARG, "header: text after the dict");
+    if (c.p != c.end) FAIL(h, DA_ERR_FORMAT, "header: text after the dict");
     if (!seen_descr || !seen_fo || !seen_shape)
-        FAIL(h, DA_ERR_ARG, "header: missing key '%s'", !seen_descr ? "descr" : !seen_fo ? "fortran_order" : "shape");
+        FAIL(h, DA_ERR_FORMAT, "header: missing key '%s'", !seen_descr ? "descr" : !seen_fo ? "fortran_order" : "shape");
     int64_t n = 1;
     for (int d = 0; d < h->ndim; d++)
         if (__builtin_mul_overflow(n, h->shape[d], &n)) FAIL(h, DA_ERR_OVERFLOW, "shape: element count overflows");
@@ -251,20 +251,20 @@ static void read_header(read_fn rd, void *ctx, int64_t fsize, header_t *h)
     unsigned char pre[12];
     int64_t got = 0;
     if (rd(ctx, 0, pre, fsize < 12 ? fsize : 12, &got) || got < 10)
-        FAIL(h, DA_ERR_ARG, "file of %lld bytes is too short for a .npy header", (long long)fsize);
-    if (memcmp(pre, "\x93NUMPY", 6)) FAIL(h, DA_ERR_ARG, "bad magic: not a .npy file");
+        FAIL(h, DA_ERR_FORMAT, "file of %lld bytes is too short for a .npy header", (long long)fsize);
+    if (memcmp(pre, "\x93NUMPY", 6)) FAIL(h, DA_ERR_FORMAT, "bad magic: not a .npy file");
     int major = pre[6], minor = pre[7];
     if ((major != 1 && major != 2 && major != 3) || minor != 0)
-        FAIL(h, DA_ERR_ARG, "unsupported .npy format version %d.%d (1.0, 2.0 and 3.0 are read)", major, minor);
+        FAIL(h, DA_ERR_FORMAT, "unsupported .npy format version %d.%d (1.0, 2.0 and 3.0 are read)", major, minor);
     int64_t prefix = major == 1 ? 10 : 12, hl;
     if (major == 1) hl = pre[8] | (pre[9] << 8);
     else {
-        if (got < 12) FAIL(h, DA_ERR_ARG, "file too short for a version %d header", major);
+        if (got < 12) FAIL(h, DA_ERR_FORMAT, "file too short for a version %d header", major);
         hl = (int64_t)pre[8] | ((int64_t)pre[9] << 8) | ((int64_t)pre[10] << 16) | ((int64_t)pre[11] << 24);
     }
-    if (hl > MAX_HEADER) FAIL(h, DA_ERR_ARG, "header length %lld is implausible (over %d)", (long long)hl, MAX_HEADER);
+    if (hl > MAX_HEADER) FAIL(h, DA_ERR_FORMAT, "header length %lld is implausible (over %d)", (long long)hl, MAX_HEADER);
     if (prefix + hl > fsize)
-        FAIL(h, DA_ERR_ARG, "header of %lld bytes runs past the end of the %lld-byte file", (long long)hl,
+        FAIL(h, DA_ERR_FORMAT, "header of %lld bytes runs past the end of the %lld-byte file", (long long)hl,
              (long long)fsize);
     char *buf = malloc((size_t)hl + 1);
     if (!buf) FAIL(h, DA_ERR_NOMEM, "no memory for a %lld-byte header", (long long)hl);
@@ -276,11 +276,11 @@ static void read_header(read_fn rd, void *ctx, int64_t fsize, header_t *h)
         if (buf[i] == '\0' || ((unsigned char)buf[i] >= 0x80 && major < 3)) {
             unsigned byte = (unsigned char)buf[i];
             free(buf);
-            FAIL(h, DA_ERR_ARG, "header holds a byte 0x%02x at %lld: not ASCII text", byte, (long long)i);
+            FAIL(h, DA_ERR_FORMAT, "header holds a byte 0x%02x at %lld: not ASCII text", byte, (long long)i);
         }
     if (hl == 0 || buf[hl - 1] != '\n') {
         free(buf);
-        FAIL(h, DA_ERR_ARG, "header does not end with a newline");
+        FAIL(h, DA_ERR_FORMAT, "header does not end with a newline");
     }
     parse_dict(buf, (size_t)hl, h);
     free(buf);
@@ -289,10 +289,10 @@ static void read_header(read_fn rd, void *ctx, int64_t fsize, header_t *h)
     int64_t n = h->esize;
     for (int d = 0; d < h->ndim; d++) n *= h->shape[d];
     if (fsize < h->data_off + n)
-        FAIL(h, DA_ERR_ARG, "file is short: %lld bytes of data, the header promises %lld", (long long)(fsize - h->data_off),
+        FAIL(h, DA_ERR_FORMAT, "file is short: %lld bytes of data, the header promises %lld", (long long)(fsize - h->data_off),
              (long long)n);
     if (fsize > h->data_off + n)
-        FAIL(h, DA_ERR_ARG, "file has %lld bytes after the data the header describes", (long long)(fsize - h->data_off - n));
+        FAIL(h, DA_ERR_FORMAT, "file has %lld bytes after the data the header describes", (long long)(fsize - h->data_off - n));
 }
 
 /* ---- readers ---------------------------------------------------------------- */
@@ -319,7 +319,7 @@ int da_npy_header(const char *path, da_type_t *type, size_t *esize, int *ndim, i
 {
     if (!path) return da_error(DA_ERR_NULL, "da_npy_header: path is NULL");
     FILE *f = fopen(path, "rb");
-    if (!f) return da_error(DA_ERR_ARG, "da_npy_header: cannot open %s", path);
+    if (!f) return da_error(DA_ERR_IO, "da_npy_header: cannot open %s", path);
     header_t h;
     fseeko(f, 0, SEEK_END);
     int64_t size = (int64_t)ftello(f);
@@ -466,6 +466,16 @@ static int wants_view(const da_array_t *a)
     return v;
 }
 
+/* An MPI-IO call on the file failed: DA_ERR_IO with MPI's message. */
+static int file_error(int mrc, const char *what)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(mrc, msg, &len) != MPI_SUCCESS) len = 0;
+    msg[len] = '\0';
+    return da_error(DA_ERR_IO, "%s: %s", what, msg);
+}
+
 /* Read or write this rank's block of a at data offset `off` of fh.
    Collective: use_view must be the same on every rank (MPI-IO collectives
    must match), 1 if any rank wants a view. */
@@ -513,7 +523,7 @@ static int transfer(da_array_t *a, MPI_File fh, int64_t off, int write, int use_
     }
     MPI_Type_free(&elem);
     if (!rc) da_box_runs_free(&b);
-    if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, write ? "MPI-IO write" : "MPI-IO read");
+    if (!rc && mrc != MPI_SUCCESS) rc = file_error(mrc, write ? "MPI-IO write" : "MPI-IO read");
     return rc;
 }
 
@@ -555,7 +565,7 @@ static int save_array(const char *fn, da_array_t *a, const char *path, int view)
     total += n;
     MPI_File fh;
     int mrc = MPI_File_open(a->comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
-    int rc = agree(fn, a->comm, mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, path));
+    int rc = agree(fn, a->comm, mrc == MPI_SUCCESS ? DA_SUCCESS : file_error(mrc, path));
     if (rc) {
         if (mrc == MPI_SUCCESS) MPI_File_close(&fh);
         return rc;
@@ -565,12 +575,12 @@ static int save_array(const char *fn, da_array_t *a, const char *path, int view)
         MPI_Status st;
         mrc = MPI_File_write_at(fh, 0, header, (int)hl, MPI_BYTE, &st);
     }
-    rc = mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, path);
+    rc = mrc == MPI_SUCCESS ? DA_SUCCESS : file_error(mrc, path);
     int rc2 = view < 0 ? agree_view(a, &view) : DA_SUCCESS;
     if (!rc2) rc2 = transfer(a, fh, (int64_t)hl, 1, view);
     if (!rc) rc = rc2;
     mrc = MPI_File_close(&fh);
-    if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, path);
+    if (!rc && mrc != MPI_SUCCESS) rc = file_error(mrc, path);
     return rc;
 }
 
@@ -611,7 +621,7 @@ static int open_read(const char *fn, MPI_Comm comm, const char *path, MPI_File *
     int rank;
     MPI_Comm_rank(comm, &rank);
     int mrc = MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, fh);
-    int rc = agree(fn, comm, mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error(mrc, path));
+    int rc = agree(fn, comm, mrc == MPI_SUCCESS ? DA_SUCCESS : file_error(mrc, path));
     if (rc) {
         if (mrc == MPI_SUCCESS) MPI_File_close(fh);
         return rc;

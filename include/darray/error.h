@@ -40,7 +40,9 @@ enum {
     DA_ERR_REQUEST_DONE = -24,  /* the request was already completed by da_wait or da_test */
     DA_ERR_HELD = -25,          /* the mutex is already held by this rank (or still held at destroy) */
     DA_ERR_NOT_HELD = -26,      /* unlocking a mutex this rank does not hold */
-    DA_ERR_THREAD_LEVEL = -27   /* needs MPI initialised with MPI_THREAD_MULTIPLE */
+    DA_ERR_THREAD_LEVEL = -27,  /* needs MPI initialised with MPI_THREAD_MULTIPLE */
+    DA_ERR_FORMAT = -28,        /* a file is not one darray can read: bad magic, header or length */
+    DA_ERR_IO = -29             /* a file cannot be opened, read or written */
 };
 
 /* A fixed sentence explaining an error code. Never NULL. */

@@ -193,36 +193,36 @@ static void damaged(void)
     memcpy(bad, good, (size_t)good_len);
     bad[1] = 'X';
     put_file("magic.npy", bad, good_len);
-    expect_load_error("magic.npy", DA_ERR_ARG, NULL);
+    expect_load_error("magic.npy", DA_ERR_FORMAT, NULL);
     memcpy(bad, good, (size_t)good_len);
     bad[6] = 9;
     put_file("version.npy", bad, good_len);
-    expect_load_error("version.npy", DA_ERR_ARG, NULL);
+    expect_load_error("version.npy", DA_ERR_FORMAT, NULL);
     memcpy(bad, good, (size_t)good_len);
     bad[8] = (char)0xff, bad[9] = (char)0x7f; /* header longer than the file */
     put_file("hlen.npy", bad, good_len);
-    expect_load_error("hlen.npy", DA_ERR_ARG, NULL);
+    expect_load_error("hlen.npy", DA_ERR_FORMAT, NULL);
     put_file("short.npy", good, good_len - 1);
-    expect_load_error("short.npy", DA_ERR_ARG, NULL);
+    expect_load_error("short.npy", DA_ERR_FORMAT, NULL);
     put_file("tiny.npy", good, 7);
-    expect_load_error("tiny.npy", DA_ERR_ARG, NULL);
+    expect_load_error("tiny.npy", DA_ERR_FORMAT, NULL);
     put_file("headeronly.npy", good, good_hl);
-    expect_load_error("headeronly.npy", DA_ERR_ARG, NULL);
+    expect_load_error("headeronly.npy", DA_ERR_FORMAT, NULL);
     memcpy(bad, good, (size_t)good_len);
     memset(bad + good_len, 0, 8);
     put_file("long.npy", bad, good_len + 8);
-    expect_load_error("long.npy", DA_ERR_ARG, NULL);
+    expect_load_error("long.npy", DA_ERR_FORMAT, NULL);
     memcpy(bad, good, (size_t)good_len);
     bad[good_hl - 1] = ' '; /* no newline */
     put_file("newline.npy", bad, good_len);
-    expect_load_error("newline.npy", DA_ERR_ARG, NULL);
+    expect_load_error("newline.npy", DA_ERR_FORMAT, NULL);
     memcpy(bad, good, (size_t)good_len);
     bad[12] = '\0'; /* NUL in the header */
     put_file("nul.npy", bad, good_len);
-    expect_load_error("nul.npy", DA_ERR_ARG, NULL);
+    expect_load_error("nul.npy", DA_ERR_FORMAT, NULL);
 
     put_dict("fortran.npy", "{'descr': '<f8', 'fortran_order': True, 'shape': (4, 6), }", 192);
-    expect_load_error("fortran.npy", DA_ERR_ARG, NULL);
+    expect_load_error("fortran.npy", DA_ERR_FORMAT, NULL);
     put_dict("u2.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (4, 6), }", 48);
     expect_load_error("u2.npy", DA_ERR_TYPE, NULL);
     put_dict("bigendian.npy", "{'descr': '>f8', 'fortran_order': False, 'shape': (4, 6), }", 192);
@@ -236,17 +236,17 @@ static void damaged(void)
     put_dict("negative.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (-4, 6), }", 192);
     expect_load_error("negative.npy", DA_ERR_SHAPE, NULL);
     put_dict("missing.npy", "{'descr': '<f8', 'shape': (4, 6), }", 192);
-    expect_load_error("missing.npy", DA_ERR_ARG, NULL);
+    expect_load_error("missing.npy", DA_ERR_FORMAT, NULL);
     put_dict("twice.npy", "{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (4, 6), }", 192);
-    expect_load_error("twice.npy", DA_ERR_ARG, NULL);
+    expect_load_error("twice.npy", DA_ERR_FORMAT, NULL);
     put_dict("extra.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 6), 'x': 1}", 192);
-    expect_load_error("extra.npy", DA_ERR_ARG, NULL);
+    expect_load_error("extra.npy", DA_ERR_FORMAT, NULL);
     put_dict("notdict.npy", "[1, 2, 3]", 192);
-    expect_load_error("notdict.npy", DA_ERR_ARG, NULL);
+    expect_load_error("notdict.npy", DA_ERR_FORMAT, NULL);
     put_dict("badshape.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (4, x), }", 192);
-    expect_load_error("badshape.npy", DA_ERR_ARG, NULL);
+    expect_load_error("badshape.npy", DA_ERR_FORMAT, NULL);
     put_dict("huge.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 6), }", 192);
-    expect_load_error("huge.npy", DA_ERR_ARG, NULL);
+    expect_load_error("huge.npy", DA_ERR_FORMAT, NULL);
     put_dict("overflow.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 6), }", 192);
     expect_load_error("overflow.npy", DA_ERR_OVERFLOW, NULL);
     /* a valid file whose shape is not the map's */
@@ -255,7 +255,7 @@ static void damaged(void)
     expect_load_error("good.npy", DA_ERR_SHAPE, mo);
     da_dist_destroy(&mo);
     /* a file that does not exist */
-    expect_load_error("no/such/file.npy", DA_ERR_MPI, NULL);
+    expect_load_error("no/such/file.npy", DA_ERR_IO, NULL);
     /* load_into with another type */
     a = tu_array(MPI_COMM_WORLD, DA_INT64, 8, m);
     int rc = da_load_into(a, p);
@@ -264,7 +264,7 @@ static void damaged(void)
     rc = da_npy_header(p, NULL, NULL, NULL, NULL);
     CHECK(rc == DA_SUCCESS, "da_npy_header: %s", da_last_error());
     path_of(p, sizeof p, "fortran.npy");
-    CHECK(da_npy_header(p, NULL, NULL, NULL, NULL) == DA_ERR_ARG, "da_npy_header accepted fortran order");
+    CHECK(da_npy_header(p, NULL, NULL, NULL, NULL) == DA_ERR_FORMAT, "da_npy_header accepted fortran order");
     CHECK_DA(da_array_destroy(&a));
     da_dist_destroy(&m);
     free(bad);
