@@ -18,6 +18,7 @@
 #include "directory.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,50 @@ struct da_directory {
     int64_t fetched, batches;
     int locked;
     int err; /* a failed fetch inside da_dir_owner, reported by the next da_dir_fetch */
+    struct da_directory *live_prev, *live_next; /* creation order, for MPI_Finalize */
 };
+
+/* Live directories in creation order. MPI_Finalize frees the MPI objects of
+   those whose maps the program did not destroy (UCX aborts in MPI_Finalize
+   on windows left open); every rank made them in the same order, so freeing
+   them in that order keeps the collective calls matched. The memory stays
+   until the map is destroyed, which may come after MPI_Finalize. */
+static da_directory_t *live_first, *live_last;
+static int finalize_hook_set;
+
+static void free_mpi_objects(da_directory_t *dir)
+{
+    if (dir->win != MPI_WIN_NULL) {
+        if (dir->locked) MPI_Win_unlock_all(dir->win);
+        MPI_Win_free(&dir->win);
+    }
+    dir->locked = 0;
+    if (dir->etype != MPI_DATATYPE_NULL) MPI_Type_free(&dir->etype);
+    if (dir->comm != MPI_COMM_NULL) MPI_Comm_free(&dir->comm);
+}
+
+static int at_finalize(MPI_Comm comm, int key, void *value, void *extra)
+{
+    (void)comm, (void)key, (void)value, (void)extra;
+    int n = 0;
+    for (da_directory_t *dir = live_first; dir; dir = dir->live_next, n++) free_mpi_objects(dir);
+    if (n) fprintf(stderr, "darray: %d map(s) with a directory were not destroyed before MPI_Finalize; freed their windows then\n", n);
+    return MPI_SUCCESS;
+}
+
+static void link_live(da_directory_t *dir)
+{
+    if (!finalize_hook_set) {
+        int key;
+        if (MPI_Comm_create_keyval(MPI_COMM_NULL_COPY_FN, at_finalize, &key, NULL) == MPI_SUCCESS &&
+            MPI_Comm_set_attr(MPI_COMM_SELF, key, NULL) == MPI_SUCCESS)
+            finalize_hook_set = 1;
+    }
+    dir->live_prev = live_last;
+    if (live_last) live_last->live_next = dir;
+    else live_first = dir;
+    live_last = dir;
+}
 
 /* ---- cache ------------------------------------------------------------------ */
 
@@ -256,12 +300,13 @@ void da_dir_retain(da_directory_t *dir)
 
 static void dir_free(da_directory_t *dir)
 {
-    if (dir->win != MPI_WIN_NULL) {
-        if (dir->locked) MPI_Win_unlock_all(dir->win);
-        MPI_Win_free(&dir->win);
+    if (dir->live_prev || live_first == dir) { /* linked: unlink */
+        if (dir->live_prev) dir->live_prev->live_next = dir->live_next;
+        else live_first = dir->live_next;
+        if (dir->live_next) dir->live_next->live_prev = dir->live_prev;
+        else live_last = dir->live_prev;
     }
-    if (dir->etype != MPI_DATATYPE_NULL) MPI_Type_free(&dir->etype);
-    if (dir->comm != MPI_COMM_NULL) MPI_Comm_free(&dir->comm);
+    free_mpi_objects(dir);
     cache_clear(dir);
     free(dir);
 }
@@ -508,6 +553,7 @@ static int build_directory(da_dist_t *d, int k, MPI_Comm comm, const int *rep, c
     if (mrc == MPI_SUCCESS) dir->locked = 1;
     if (mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "da_dist_create_comm: opening the directory");
     if (agree(rc, comm, &err) || err) goto out;
+    link_live(dir);
     m->dir = dir;
     m->mycoord = mc;
     m->digest = all_digest;

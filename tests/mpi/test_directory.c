@@ -498,8 +498,19 @@ int main(int argc, char **argv)
     unsetenv("DA_DIRECTORY_CACHE");
     unsetenv("DA_DIRECTORY_MIN");
 
+    /* a map with a directory left for MPI_Finalize (which must free its
+       window, or UCX aborts there), destroyed only afterwards */
+    setenv("DA_DIRECTORY_MIN", "0", 1);
+    int64_t nl = 10 * np, mine[10];
+    for (int i = 0; i < 10; i++) mine[i] = (int64_t)i * np + me;
+    da_dim_spec_t left_dims[1] = {DA_DIM_UNSTRUCTURED_LOCAL(np, 10, mine)};
+    da_dist_t *left;
+    CHECK_DA(da_dist_create_comm(MPI_COMM_WORLD, 1, &nl, left_dims, NULL, &left));
+    CHECK_EQ(info_of(left, 0).active, 1);
+
     double t = MPI_Wtime() - t0;
     if (me == 0) printf("test_directory: %d ranks OK (%.2f s)\n", np, t);
     MPI_Finalize();
+    if (da_dist_destroy(&left) != DA_SUCCESS || left) th_fail(); /* memory only, after MPI */
     return 0;
 }
