@@ -111,7 +111,8 @@ static void set_finalize_hook(void)
         finalize_hook_set = 1;
 }
 
-static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *dist, da_array_t **out)
+/* zero: fill the block with zeros (else its contents are unspecified). */
+static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *dist, int zero, da_array_t **out)
 {
     int rc = DA_SUCCESS, local_rc = DA_SUCCESS, size = 0;
     if (comm == MPI_COMM_NULL) return da_error(DA_ERR_ARG, "da_array_create: communicator is MPI_COMM_NULL");
@@ -156,7 +157,7 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
     MPI_Aint bytes = (MPI_Aint)(a->local_elems * (int64_t)esize);
     da_windows_t w;
     int reused = 0;
-    MPI_TRY(da_winpool_take(comm, bytes, &w, &reused), "reusing parked windows");
+    MPI_TRY(da_winpool_take(comm, bytes, zero, &w, &reused), "reusing parked windows");
     if (reused) {
         a->comm = w.comm;
         a->node_comm = w.node_comm;
@@ -197,7 +198,7 @@ static int create(MPI_Comm comm, da_type_t type, size_t esize, const da_dist_t *
         MPI_TRY(MPI_Win_set_errhandler(a->win, MPI_ERRORS_RETURN), "MPI_Win_set_errhandler");
         MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->shm_win), "MPI_Win_lock_all");
         MPI_TRY(MPI_Win_lock_all(MPI_MODE_NOCHECK, a->win), "MPI_Win_lock_all");
-        if (bytes) memset(a->base, 0, (size_t)bytes);
+        if (bytes && zero) memset(a->base, 0, (size_t)bytes);
     }
 
     /* Where each rank's block is, for those on this node. */
@@ -260,19 +261,24 @@ fail:
 int da_array_create(MPI_Comm comm, da_type_t type, const da_dist_t *dist, da_array_t **out)
 {
     /* DA_OPAQUE here gets size 0, which create() rejects on this rank only */
-    return create(comm, type, da_type_size(type), dist, out);
+    return create(comm, type, da_type_size(type), dist, 1, out);
+}
+
+int da_array_create_uninit(MPI_Comm comm, da_type_t type, const da_dist_t *dist, da_array_t **out)
+{
+    return create(comm, type, da_type_size(type), dist, 0, out);
 }
 
 int da_array_create_opaque(MPI_Comm comm, size_t elem_size, const da_dist_t *dist, da_array_t **out)
 {
-    return create(comm, DA_OPAQUE, elem_size, dist, out);
+    return create(comm, DA_OPAQUE, elem_size, dist, 1, out);
 }
 
 int da_array_dup(const da_array_t *a, da_array_t **out)
 {
     int rc = da_array_check(a);
     if (rc) return rc;
-    return create(a->comm, a->type, a->esize, a->dist, out);
+    return create(a->comm, a->type, a->esize, a->dist, 1, out);
 }
 
 int da_array_destroy(da_array_t **pa)

@@ -69,7 +69,7 @@ void da_windows_free(da_windows_t *w)
     w->bytes = 0;
 }
 
-int da_winpool_take(MPI_Comm comm, MPI_Aint bytes, da_windows_t *w, int *found)
+int da_winpool_take(MPI_Comm comm, MPI_Aint bytes, int zero, da_windows_t *w, int *found)
 {
     *found = 0;
     /* bit k: the k-th set of this group has our size */
@@ -86,7 +86,7 @@ int da_winpool_take(MPI_Comm comm, MPI_Aint bytes, da_windows_t *w, int *found)
     parked_t *e = nth_of_group(comm, __builtin_ctzll(all), 1);
     *w = e->w;
     free(e);
-    if (w->bytes) memset(w->base, 0, (size_t)w->bytes);
+    if (w->bytes && zero) memset(w->base, 0, (size_t)w->bytes);
     /* the stores above before any RMA on either window */
     MPI_Win_sync(w->shm_win);
     MPI_Win_sync(w->win);

@@ -17,9 +17,10 @@ typedef struct da_windows {
 
 /* Collective over comm. Takes parked windows whose communicator has comm's
    group and whose block is `bytes` on every rank, if there are: fills *w
-   (block zero-filled) and sets *found. The ranks agree, so either all take
+   (the block zero-filled if zero, else as the last array left it) and
+   sets *found. The ranks agree, so either all take
    the same windows or none does. */
-int da_winpool_take(MPI_Comm comm, MPI_Aint bytes, da_windows_t *w, int *found);
+int da_winpool_take(MPI_Comm comm, MPI_Aint bytes, int zero, da_windows_t *w, int *found);
 
 /* Collective over w->comm, after every rank's last access to the block.
    Parks the windows when the pool has room on every rank (DA_WINDOW_CACHE),

@@ -49,7 +49,12 @@ typedef struct da_array da_array_t;
  * every rank). The array keeps its own copies of comm and the map. Memory is
  * zero-filled. */
 DA_API int da_array_create(MPI_Comm comm, da_type_t type, const da_dist_t *dist, da_array_t **out);
-/* Same, for DA_OPAQUE elements of elem_size bytes. */
+/* Same, but the contents are unspecified (NumPy's empty): an array that
+ * reuses a destroyed array's memory (docs/tunables.md, DA_WINDOW_CACHE)
+ * then skips the zero fill. For arrays the program overwrites anyway;
+ * creating and destroying one in a loop costs a few collectives. */
+DA_API int da_array_create_uninit(MPI_Comm comm, da_type_t type, const da_dist_t *dist, da_array_t **out);
+/* Same as da_array_create, for DA_OPAQUE elements of elem_size bytes. */
 DA_API int da_array_create_opaque(MPI_Comm comm, size_t elem_size, const da_dist_t *dist, da_array_t **out);
 /* Collective: a new zero-filled array with the same communicator, type and map. */
 DA_API int da_array_dup(const da_array_t *a, da_array_t **out);
