@@ -1,4 +1,5 @@
 /* GA compatibility: whole-array and patch operations (collective). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ga_internal.h"
@@ -126,22 +127,83 @@ GA_DAPI void NGA_Scale_patch(int g_a, int lo[], int hi[], void *alpha)
 
 /* darray copies boxes of equal extents; GA's reshaping copies (same count,
    other shape) and transposed copies ('T') are not covered. */
+/* Row-major coordinates of the k-th element of the box [lo, hi) of nd
+ * dimensions; reversed: of the box with its index order reversed (the
+ * element's coordinates are then written back in the array's order). */
+static void unravel(int64_t k, int nd, const int64_t *lo, const int64_t *hi, int reversed, int64_t *coord)
+{
+    for (int i = nd - 1; i >= 0; i--) {
+        int d = reversed ? nd - 1 - i : i;
+        int64_t ext = hi[d] - lo[d];
+        coord[d] = lo[d] + k % ext;
+        k /= ext;
+    }
+}
+
+/* GA's general copy: the patches have the same number of elements but may
+ * differ in shape (and rank). The k-th element of B's patch, row-major, gets
+ * the k-th element of A's patch, row-major; with trans, of A's patch with
+ * its index order reversed (for 2-D patches, the transpose). Each process
+ * takes an even share of k, gathers those A elements (da_gather) and
+ * scatters them into B (da_scatter), so any distribution works. */
+static void copy_reshaped(ga_arr_t *a, const int64_t *al, const int64_t *ah, ga_arr_t *b, const int64_t *bl,
+                          const int64_t *bh, int trans, int64_t n, const char *call)
+{
+    int64_t me = ga_state.rank, np = ga_state.nproc;
+    int64_t k0 = n * me / np, k1 = n * (me + 1) / np, cnt = k1 - k0;
+    int64_t *ac = malloc(sizeof(int64_t) * (size_t)(cnt * a->ndim + 1));
+    int64_t *bc = malloc(sizeof(int64_t) * (size_t)(cnt * b->ndim + 1));
+    char *buf = malloc(a->esize * (size_t)cnt + 1);
+    if (!ac || !bc || !buf) ga_fail(call, "no memory for %lld elements", (long long)cnt);
+    for (int64_t k = k0; k < k1; k++) {
+        unravel(k, a->ndim, al, ah, trans, ac + (k - k0) * a->ndim);
+        unravel(k, b->ndim, bl, bh, 0, bc + (k - k0) * b->ndim);
+    }
+    ga_check(da_sync(a->a), call); /* earlier writes to A are visible */
+    if (b->a != a->a) ga_check(da_sync(b->a), call);
+    ga_check(da_gather(a->a, cnt, ac, buf), call);
+    /* nobody writes B before every process has read A (they may be the same array) */
+    ga_check(da_sync(a->a), call);
+    ga_check(da_scatter(b->a, cnt, bc, buf), call);
+    ga_check(da_sync(b->a), call);
+    free(ac);
+    free(bc);
+    free(buf);
+}
+
 GA_DAPI void NGA_Copy_patch(char trans, int g_a, int alo[], int ahi[], int g_b, int blo[], int bhi[])
 {
     const char *call = "NGA_Copy_patch";
     ga_arr_t *a = ga_arr_get(g_a, call), *b = ga_arr_get(g_b, call);
     same_type(a, b, call);
-    if (trans != 'n' && trans != 'N')
-        ga_fail(call, "transposed copy (trans = '%c') is not supported by the darray layer", trans);
-    if (a->ndim != b->ndim) ga_fail(call, "arrays %d and %d have different ranks (%d, %d)", g_a, g_b, a->ndim, b->ndim);
+    int transpose = trans == 't' || trans == 'T';
+    if (!transpose && trans != 'n' && trans != 'N') ga_fail(call, "trans is '%c', not 'N' or 'T'", trans);
     int64_t al[DA_MAX_NDIM], ah[DA_MAX_NDIM], bl[DA_MAX_NDIM], bh[DA_MAX_NDIM];
     ga_box(a, alo, ahi, al, ah, call);
     ga_box(b, blo, bhi, bl, bh, call);
-    for (int d = 0; d < a->ndim; d++)
-        if (ah[d] - al[d] != bh[d] - bl[d])
-            ga_fail(call, "dimension %d: patches have different extents (%lld, %lld); reshaping copies are not "
-                    "supported by the darray layer", d, (long long)(ah[d] - al[d]), (long long)(bh[d] - bl[d]));
-    ga_check(da_copy_box(a->a, al, ah, b->a, bl, bh), call);
+    int64_t na = 1, nb = 1;
+    int same_shape = a->ndim == b->ndim;
+    for (int d = 0; d < a->ndim; d++) na *= ah[d] - al[d];
+    for (int d = 0; d < b->ndim; d++) {
+        nb *= bh[d] - bl[d];
+        if (same_shape && ah[d] - al[d] != bh[d] - bl[d]) same_shape = 0;
+    }
+    if (na != nb)
+        ga_fail(call, "patches of arrays %d and %d have different element counts (%lld, %lld)", g_a, g_b,
+                (long long)na, (long long)nb);
+    /* a transpose of a patch whose extents are all 1 but one is a plain copy */
+    int nontrivial = 0;
+    for (int d = 0; d < a->ndim; d++) nontrivial += ah[d] - al[d] > 1;
+    if (same_shape && (!transpose || nontrivial <= 1)) {
+        ga_check(da_copy_box(a->a, al, ah, b->a, bl, bh), call);
+        return;
+    }
+    if (g_a == g_b)
+        for (int d = 0, overlap = 1; d < a->ndim; d++) {
+            overlap = overlap && al[d] < bh[d] && bl[d] < ah[d];
+            if (d == a->ndim - 1 && overlap) ga_fail(call, "patches of array %d overlap", g_a);
+        }
+    copy_reshaped(a, al, ah, b, bl, bh, transpose, na, call);
 }
 
 GA_DAPI void NGA_Add_patch(void *alpha, int g_a, int alo[], int ahi[], void *beta, int g_b, int blo[], int bhi[],
