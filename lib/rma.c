@@ -50,7 +50,7 @@ typedef struct {
     MPI_Request *reqs;         /* nb: the MPI requests issued */
     int64_t nreqs, reqcap;
     char *scaled;              /* acc with alpha: the scaled copy of buf, owned */
-    int rget_noncontig;        /* nb: an MPI_Rget with a derived target type was issued */
+    int flush_targets;         /* nb: gets went as MPI_Get; completion flushes the targets */
     int64_t since_flush;       /* blocking: RMA calls issued since the last local flush */
     int64_t flush_from;        /* blocking: first entry of targets called since then */
 } xfer_t;
@@ -190,7 +190,13 @@ static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatyp
 {
     da_array_t *a = x->a;
     int rc;
-    if (x->nb) {
+    /* MPICH 4.0 (ch4:ucx) lost data of MPI_Rget with a derived datatype on
+       either side, even after the request and a local flush completed
+       (docs/mpi-issues.md). Such a non-blocking get is a plain MPI_Get,
+       completed by local flushes of its targets when the request is. */
+    int nb = x->nb && !(x->dir == DIR_GET && (ttype != a->mpitype || otype != a->mpitype));
+    if (x->nb && !nb) x->flush_targets = 1;
+    if (nb) {
         if (x->nreqs == x->reqcap) {
             int64_t ncap = x->reqcap ? 2 * x->reqcap : 4;
             MPI_Request *nr = realloc(x->reqs, sizeof *nr * (size_t)ncap);
@@ -199,7 +205,6 @@ static int rma_call(xfer_t *x, int rank, void *obuf, int64_t ocount, MPI_Datatyp
             x->reqcap = ncap;
         }
         MPI_Request *r = &x->reqs[x->nreqs];
-        if (x->dir == DIR_GET && ttype != a->mpitype) x->rget_noncontig = 1;
         switch (x->dir) {
         case DIR_GET: rc = MPI_Rget(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win, r); break;
         case DIR_PUT: rc = MPI_Rput(obuf, (int)ocount, otype, rank, tdisp, (int)tcount, ttype, a->win, r); break;
@@ -335,6 +340,12 @@ static int piece_rma(xfer_t *x, const da_piece_t *pc)
 
     int method = a->rma_method;
     if (method == DA_RMA_AUTO) method = rows_are_long(x, pc, a->rows_min_bytes) ? DA_RMA_ROWS : DA_RMA_DATATYPE;
+    /* Accumulates always go row by row: MPICH 4.0 (ch4:ucx) asserted in
+       yaksa (typerep_yaksa_iov.c:44) on MPI_Accumulate with the struct
+       target types of multi-dimensional pieces, and moves derived-type
+       accumulates as active messages element by element anyway
+       (docs/mpi-issues.md). */
+    if (x->dir == DIR_ACC) method = DA_RMA_ROWS;
     if (method == DA_RMA_ROWS) {
         x->row_rank = pc->rank;
         return each_row(x, pc, 0, 0, 0, row_rma);
@@ -357,8 +368,9 @@ static int piece_rma(xfer_t *x, const da_piece_t *pc)
             each_row(x, pc, 0, 0, 0, row_pack);
         }
         MPI_Datatype packed;
-        rc = big_hvector(pc->count, a->max_count, es, a->mpitype, &packed);
-        if (rc) {
+        if (pc->count <= a->max_count) /* a plain count: MPICH's yaksa asserted on some hvector + struct pairs */
+            rc = rma_call(x, pc->rank, tmp, pc->count, a->mpitype, 0, 1, tt);
+        else if ((rc = big_hvector(pc->count, a->max_count, es, a->mpitype, &packed))) {
             rc = da_mpi_error(rc, "packed datatype");
         } else {
             MPI_Type_commit(&packed);
@@ -491,10 +503,9 @@ static int finish_blocking(xfer_t *x, int rc)
 static int finish_request(void *ctx, int rc)
 {
     xfer_t *x = ctx;
-    /* MPICH 4.0 (ch4:ucx) completes an MPI_Rget whose target datatype is not
-       contiguous before its data has arrived (docs/mpi-issues.md): a local
-       flush waits for the data. */
-    for (int64_t i = 0; x->rget_noncontig && i < x->ntargets; i++) {
+    /* gets with derived datatypes went as MPI_Get (rma_call): their data
+       is here once the targets are flushed locally */
+    for (int64_t i = 0; x->flush_targets && i < x->ntargets; i++) {
         int mrc = MPI_Win_flush_local(x->targets[i], x->a->win);
         if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local");
     }

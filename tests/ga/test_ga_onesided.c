@@ -215,15 +215,8 @@ static void run(int kind, int t)
 int main(int argc, char **argv)
 {
     ga_test_init(&argc, &argv);
-    /* Known bug (reported, not the GA layer's): a block-cyclic double-complex
-       array on MPICH 4.0.2 hits MPICH's assertion "max_iov_len ==
-       yaksa_actual_iov_len" (typerep_yaksa_iov.c:44) in darray's RMA path.
-       GA_TEST_KNOWN_BUGS=1 runs those cases too. */
-    int known_bugs = getenv("GA_TEST_KNOWN_BUGS") != NULL;
     for (int kind = 0; kind < 4; kind++)
         for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
-            int dcpl = types[k] == C_DCPL || types[k] == MT_F_DCPL;
-            if (kind >= 2 && dcpl && !known_bugs) continue;
 #ifdef GA_TEST_REFERENCE
             /* GA 5.8 over ARMCI-MPI aborts ("ARMCI Error: type not
                supported") on NGA_Acc into another process's C_LONGLONG block */
