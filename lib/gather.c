@@ -539,11 +539,11 @@ static int64_t span_end(const route_t *r, const int64_t *slot_rank, int64_t s, i
     return e;
 }
 
-/* Estimated microseconds of one contiguous get, of one element of an
-   indexed datatype, and of a byte, measured on MPICH 4.0 ch4:ucx between
-   two ranks of one node (bench_gather, gather-100k-rma): contiguous gets
-   are RDMA reads the target does not take part in, while an indexed target
-   type goes by active message, element by element. */
+/* Rough microseconds of one small contiguous get, of one element of an
+   indexed target datatype, and of a byte of a large get, from this
+   machine's figures on MPICH 4.0 ch4:ucx between two ranks of one node
+   (get-1elem-rma, a prebuilt hindexed gather-plan-100k, get-contig-8MiB-rma):
+   an indexed target type goes by active message, element by element. */
 #define SPAN_US_PER_GET 0.4
 #define SPAN_US_PER_ELEMENT 0.15
 #define SPAN_US_PER_BYTE 1.25e-4

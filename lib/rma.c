@@ -368,7 +368,7 @@ static int piece_rma(xfer_t *x, const da_piece_t *pc)
             each_row(x, pc, 0, 0, 0, row_pack);
         }
         MPI_Datatype packed;
-        if (pc->count <= a->max_count) /* a plain count: MPICH's yaksa asserted on some hvector + struct pairs */
+        if (pc->count <= a->max_count) /* a plain count when it fits: no origin datatype to build */
             rc = rma_call(x, pc->rank, tmp, pc->count, a->mpitype, 0, 1, tt);
         else if ((rc = big_hvector(pc->count, a->max_count, es, a->mpitype, &packed))) {
             rc = da_mpi_error(rc, "packed datatype");
