@@ -67,6 +67,30 @@ typedef struct {
     int32_t rank_part;
 } dim_entry_t;
 
+/* One-shot moves of same-node points trail their lookups by MOVE_AHEAD
+   points: the target's cache line is prefetched as soon as its address is
+   known and moved MOVE_AHEAD points later, so the misses of a random list
+   overlap instead of stalling one after another. Moves stay in list order
+   (a scatter's last repeat wins). */
+#define MOVE_AHEAD 16
+
+typedef struct {
+    char *addr;
+    int64_t i;
+} pending_move_t;
+
+static inline void move_one(const pending_move_t *m, char *get_into, const char *put_from, int64_t es)
+{
+    char *dst = get_into ? get_into + m->i * es : m->addr;
+    const char *src = get_into ? m->addr : put_from + m->i * es;
+    switch (es) { /* fixed sizes become plain loads and stores */
+    case 4: memcpy(dst, src, 4); break;
+    case 8: memcpy(dst, src, 8); break;
+    case 16: memcpy(dst, src, 16); break;
+    default: memcpy(dst, src, (size_t)es);
+    }
+}
+
 /* The first point outside the array, as an error; DA_SUCCESS if none. */
 static int check_points(const da_dist_t *d, int64_t n, const int64_t *coords, const int64_t *flat)
 {
@@ -130,6 +154,8 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
     for (int k = 0; k < nd; k++) total *= d->shape[k];
     char *const *base = a->peer_base;
     int64_t es = (int64_t)a->esize;
+    pending_move_t ring[MOVE_AHEAD];
+    int npend = 0, head = 0;
     for (int64_t i = 0; i < n && !rc; i++) {
         int64_t g[DA_MAX_NDIM];
         if (flat) {
@@ -182,26 +208,22 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
                 r += c * gstride[k];
             }
         }
-        if (get_into && base[r]) {
-            switch (es) { /* fixed sizes become plain loads */
-            case 4: memcpy(get_into + i * 4, base[r] + o * 4, 4); break;
-            case 8: memcpy(get_into + i * 8, base[r] + o * 8, 8); break;
-            case 16: memcpy(get_into + i * 16, base[r] + o * 16, 16); break;
-            default: memcpy(get_into + i * es, base[r] + o * es, (size_t)es);
+        if ((get_into || put_from) && base[r]) {
+            char *addr = base[r] + o * es;
+            if (put_from) __builtin_prefetch(addr, 1);
+            else __builtin_prefetch(addr, 0);
+            if (npend == MOVE_AHEAD) { /* the oldest move's line has had time to arrive */
+                move_one(&ring[head], get_into, put_from, es);
+                head = (head + 1) % MOVE_AHEAD;
+                npend--;
             }
-            r = -1;
-        } else if (put_from && base[r]) {
-            switch (es) {
-            case 4: memcpy(base[r] + o * 4, put_from + i * 4, 4); break;
-            case 8: memcpy(base[r] + o * 8, put_from + i * 8, 8); break;
-            case 16: memcpy(base[r] + o * 16, put_from + i * 16, 16); break;
-            default: memcpy(base[r] + o * es, put_from + i * es, (size_t)es);
-            }
+            ring[(head + npend++) % MOVE_AHEAD] = (pending_move_t){addr, i};
             r = -1;
         }
         rank[i] = (int32_t)r;
         off[i] = o;
     }
+    for (; npend > 0; npend--, head = (head + 1) % MOVE_AHEAD) move_one(&ring[head], get_into, put_from, es);
     for (int k = 0; k < nd; k++) free(tab[k]);
     return rc;
 }
