@@ -49,10 +49,12 @@ static int is_block_cyclic(const ga_arr_t *g)
    for a process without data. */
 static void distribution64(ga_arr_t *g, int iproc, int64_t *lo, int64_t *hi, const char *call)
 {
+    if (is_block_cyclic(g)) {
+        ga_block_distribution(g, iproc, lo, hi, call);
+        return;
+    }
     if (iproc < 0 || iproc >= ga_state.nproc)
         ga_fail(call, "process %d outside 0..%d", iproc, ga_state.nproc - 1);
-    if (is_block_cyclic(g))
-        ga_fail(call, "array %d is block-cyclic: a process holds many blocks (not supported)", g->handle);
     int64_t l[DA_MAX_NDIM], h[DA_MAX_NDIM];
     da_dist_t *dist = NULL;
     ga_check(da_array_dist(g->a, &dist), call);
@@ -158,7 +160,7 @@ GA_DAPI void NGA_Access(int g_a, int lo[], int hi[], void *ptr, int ld[])
 {
     const char *call = "NGA_Access";
     ga_arr_t *g = ga_arr_get(g_a, call);
-    if (is_block_cyclic(g)) ga_fail(call, "array %d is block-cyclic (NGA_Access_block is not supported)", g_a);
+    if (is_block_cyclic(g)) ga_fail(call, "array %d is block-cyclic (use NGA_Access_block)", g_a);
     if (!ptr) ga_fail(call, "ptr is NULL");
     int64_t dlo[DA_MAX_NDIM], dhi[DA_MAX_NDIM], mlo[DA_MAX_NDIM], mhi[DA_MAX_NDIM];
     int64_t lshape[DA_MAX_NDIM], lstride[DA_MAX_NDIM];

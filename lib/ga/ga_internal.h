@@ -83,4 +83,7 @@ void ga_box64(const ga_arr_t *g, const int64_t *lo, const int64_t *hi, int64_t *
               const char *call);
 void ga_ld(int ndim, const int *ld, int64_t *dld);
 
+/* Block-cyclic arrays: block idx's inclusive corners (lib/ga/ga_block.c). */
+void ga_block_distribution(ga_arr_t *g, int64_t idx, int64_t *lo, int64_t *hi, const char *call);
+
 #endif

@@ -71,6 +71,21 @@ void NGA_Access(int g_a, int lo[], int hi[], void *ptr, int ld[]);
 void NGA_Release(int g_a, int lo[], int hi[]);
 void NGA_Release_update(int g_a, int lo[], int hi[]);
 void NGA_Proc_topology(int g_a, int proc, int coord[]);
+/* Block-cyclic arrays (NGA_Distribution then takes a block index). */
+int GA_Total_blocks(int g_a);
+int NGA_Total_blocks(int g_a);
+void NGA_Access_block(int g_a, int idx, void *ptr, int ld[]);
+void NGA_Access_block64(int g_a, int64_t idx, void *ptr, int64_t ld[]);
+void NGA_Access_block_grid(int g_a, int index[], void *ptr, int ld[]);
+void NGA_Access_block_grid64(int g_a, int64_t index[], void *ptr, int64_t ld[]);
+void NGA_Access_block_segment(int g_a, int proc, void *ptr, int *len);
+void NGA_Access_block_segment64(int g_a, int proc, void *ptr, int64_t *len);
+void NGA_Release_block(int g_a, int idx);
+void NGA_Release_update_block(int g_a, int idx);
+void NGA_Release_block_grid(int g_a, int index[]);
+void NGA_Release_update_block_grid(int g_a, int index[]);
+void NGA_Release_block_segment(int g_a, int proc);
+void NGA_Release_update_block_segment(int g_a, int proc);
 void GA_Print_distribution(int g_a);
 
 /* ---- one-sided ----------------------------------------------------------- */
