@@ -55,7 +55,7 @@ static int ga_block_owner(const ga_arr_t *g, const int64_t *bc)
     if (g->dist == GA_DIST_BLOCK_CYCLIC) {
         int64_t idx = 0;
         for (int d = 0; d < g->ndim; d++) idx = idx * nblocks_dim(g, d) + bc[d];
-        return (int)(idx % ga_state.nproc);
+        return (int)(idx % g->gnproc);
     }
     int64_t p = 0;
     for (int d = 0; d < g->ndim; d++) p = p * g->bc_grid[d] + bc[d] % g->bc_grid[d];
@@ -68,9 +68,9 @@ static void access_block(ga_arr_t *g, const int64_t *bc, void *ptr, int64_t *ld,
 {
     if (!ptr) ga_fail(call, "ptr is NULL");
     int owner = ga_block_owner(g, bc);
-    if (owner != ga_state.rank)
+    if (owner != g->grank)
         ga_fail(call, "array %d: the block is owned by process %d, not by this process (%d)", g->handle, owner,
-                ga_state.rank);
+                g->grank);
     int64_t lo[DA_MAX_NDIM], hi[DA_MAX_NDIM], lidx[DA_MAX_NDIM], lshape[DA_MAX_NDIM], lstride[DA_MAX_NDIM];
     block_box(g, bc, lo, hi);
     da_dist_t *dist = NULL;
@@ -144,8 +144,8 @@ GA_DAPI void NGA_Access_block_segment64(int g_a, int proc, void *ptr, int64_t *l
     ga_arr_t *g = ga_arr_get(g_a, call);
     if (!ptr || !len) ga_fail(call, "ptr or len is NULL");
     /* GA also allows processes of the same node; the layer only this one. */
-    if (proc != ga_state.rank)
-        ga_fail(call, "array %d: process %d is not this process (%d)", g_a, proc, ga_state.rank);
+    if (proc != g->grank)
+        ga_fail(call, "array %d: process %d is not this process (%d)", g_a, proc, g->grank);
     void *base = NULL;
     int64_t lshape[DA_MAX_NDIM], n = 1;
     ga_check(da_array_local(g->a, &base, lshape, NULL), call);
@@ -192,14 +192,14 @@ GA_DAPI void NGA_Release_update_block_grid(int g_a, int index[])
 
 GA_DAPI void NGA_Release_block_segment(int g_a, int proc)
 {
-    ga_arr_get(g_a, "NGA_Release_block_segment");
-    if (proc != ga_state.rank) ga_fail("NGA_Release_block_segment", "process %d is not this process", proc);
+    ga_arr_t *g = ga_arr_get(g_a, "NGA_Release_block_segment");
+    if (proc != g->grank) ga_fail("NGA_Release_block_segment", "process %d is not this process", proc);
 }
 
 GA_DAPI void NGA_Release_update_block_segment(int g_a, int proc)
 {
-    ga_arr_get(g_a, "NGA_Release_update_block_segment");
-    if (proc != ga_state.rank) ga_fail("NGA_Release_update_block_segment", "process %d is not this process", proc);
+    ga_arr_t *g = ga_arr_get(g_a, "NGA_Release_update_block_segment");
+    if (proc != g->grank) ga_fail("NGA_Release_update_block_segment", "process %d is not this process", proc);
 }
 
 /* GA answers -1 for an array that is not block-cyclic. */

@@ -149,7 +149,7 @@ static void unravel(int64_t k, int nd, const int64_t *lo, const int64_t *hi, int
 static void copy_reshaped(ga_arr_t *a, const int64_t *al, const int64_t *ah, ga_arr_t *b, const int64_t *bl,
                           const int64_t *bh, int trans, int64_t n, const char *call)
 {
-    int64_t me = ga_state.rank, np = ga_state.nproc;
+    int64_t me = a->grank, np = a->gnproc;
     int64_t k0 = n * me / np, k1 = n * (me + 1) / np, cnt = k1 - k0;
     int64_t *ac = malloc(sizeof(int64_t) * (size_t)(cnt * a->ndim + 1));
     int64_t *bc = malloc(sizeof(int64_t) * (size_t)(cnt * b->ndim + 1));

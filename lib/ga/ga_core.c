@@ -84,6 +84,11 @@ ga_arr_t *ga_arr_new(void)
     if (!g) ga_fail("GA_Create_handle", "out of memory");
     g->handle = next_handle++;
     g->state = GA_ARR_HANDLE;
+    /* New arrays live on the default group unless GA_Set_pgroup says otherwise. */
+    g->pgroup = ga_state.dgroup;
+    g->gcomm = ga_state.dcomm;
+    g->grank = ga_state.drank;
+    g->gnproc = ga_state.dnproc;
     arrs[narrs++] = g;
     return g;
 }
@@ -138,6 +143,10 @@ static void ga_init_common(int *argc, char ***argv)
     MPI_Comm_dup(MPI_COMM_WORLD, &ga_state.comm);
     MPI_Comm_rank(ga_state.comm, &ga_state.rank);
     MPI_Comm_size(ga_state.comm, &ga_state.nproc);
+    ga_state.dgroup = -1;
+    ga_state.dcomm = ga_state.comm;
+    ga_state.drank = ga_state.rank;
+    ga_state.dnproc = ga_state.nproc;
     ga_state.initialized = 1;
 }
 
@@ -156,6 +165,7 @@ GA_DAPI void GA_Terminate(void)
         ga_arr_free(g);
     }
     if (ga_state.mutexes) ga_check(da_mutexes_destroy(&ga_state.mutexes), "GA_Terminate");
+    ga_pgroup_free_all();
     MPI_Comm_free(&ga_state.comm);
     ga_state.initialized = 0;
     if (ga_state.we_initialized_mpi) {
@@ -169,13 +179,13 @@ GA_DAPI void NGA_Terminate(void) { GA_Terminate(); }
 GA_DAPI int GA_Nodeid(void)
 {
     ga_require_init("GA_Nodeid");
-    return ga_state.rank;
+    return ga_state.drank;
 }
 
 GA_DAPI int GA_Nnodes(void)
 {
     ga_require_init("GA_Nnodes");
-    return ga_state.nproc;
+    return ga_state.dnproc;
 }
 
 GA_DAPI int GA_Uses_ma(void) { return 0; }
@@ -241,7 +251,7 @@ GA_DAPI Integer MA_sizeof(Integer datatype1, Integer nelem1, Integer datatype2)
 /* ---- process-wide collectives ------------------------------------------------ */
 
 /* op: "+", "*", "max", "min", "absmax", "absmin" (GA's names). */
-static void gop(void *x, int n, const char *op, MPI_Datatype mt, int kind, const char *call)
+void ga_gop(void *x, int n, const char *op, MPI_Datatype mt, int kind, MPI_Comm comm, const char *call)
 {
     ga_require_init(call);
     if (n < 0) ga_fail(call, "n = %d is negative", n);
@@ -263,29 +273,29 @@ static void gop(void *x, int n, const char *op, MPI_Datatype mt, int kind, const
             case 3: { float *v = x; if (v[i] < 0) v[i] = -v[i]; } break;
             default: { double *v = x; if (v[i] < 0) v[i] = -v[i]; } break;
             }
-    if (n > 0 && MPI_Allreduce(MPI_IN_PLACE, x, n, mt, mop, ga_state.comm) != MPI_SUCCESS)
+    if (n > 0 && MPI_Allreduce(MPI_IN_PLACE, x, n, mt, mop, comm) != MPI_SUCCESS)
         ga_fail(call, "MPI_Allreduce failed");
 }
 
-GA_DAPI void GA_Igop(int x[], int n, char *op) { gop(x, n, op, MPI_INT, 0, "GA_Igop"); }
-GA_DAPI void GA_Lgop(long x[], int n, char *op) { gop(x, n, op, MPI_LONG, 1, "GA_Lgop"); }
-GA_DAPI void GA_Llgop(long long x[], int n, char *op) { gop(x, n, op, MPI_LONG_LONG, 2, "GA_Llgop"); }
-GA_DAPI void GA_Fgop(float x[], int n, char *op) { gop(x, n, op, MPI_FLOAT, 3, "GA_Fgop"); }
-GA_DAPI void GA_Dgop(double x[], int n, char *op) { gop(x, n, op, MPI_DOUBLE, 4, "GA_Dgop"); }
+GA_DAPI void GA_Igop(int x[], int n, char *op) { ga_gop(x, n, op, MPI_INT, 0, ga_state.dcomm, "GA_Igop"); }
+GA_DAPI void GA_Lgop(long x[], int n, char *op) { ga_gop(x, n, op, MPI_LONG, 1, ga_state.dcomm, "GA_Lgop"); }
+GA_DAPI void GA_Llgop(long long x[], int n, char *op) { ga_gop(x, n, op, MPI_LONG_LONG, 2, ga_state.dcomm, "GA_Llgop"); }
+GA_DAPI void GA_Fgop(float x[], int n, char *op) { ga_gop(x, n, op, MPI_FLOAT, 3, ga_state.dcomm, "GA_Fgop"); }
+GA_DAPI void GA_Dgop(double x[], int n, char *op) { ga_gop(x, n, op, MPI_DOUBLE, 4, ga_state.dcomm, "GA_Dgop"); }
 
 GA_DAPI void GA_Brdcst(void *buf, int lenbuf, int root)
 {
     ga_require_init("GA_Brdcst");
-    if (root < 0 || root >= ga_state.nproc) ga_fail("GA_Brdcst", "root %d outside 0..%d", root, ga_state.nproc - 1);
+    if (root < 0 || root >= ga_state.dnproc) ga_fail("GA_Brdcst", "root %d outside 0..%d", root, ga_state.dnproc - 1);
     if (lenbuf < 0) ga_fail("GA_Brdcst", "lenbuf = %d is negative", lenbuf);
-    if (MPI_Bcast(buf, lenbuf, MPI_BYTE, root, ga_state.comm) != MPI_SUCCESS)
+    if (MPI_Bcast(buf, lenbuf, MPI_BYTE, root, ga_state.dcomm) != MPI_SUCCESS)
         ga_fail("GA_Brdcst", "MPI_Bcast failed");
 }
 
 GA_DAPI void GA_Summarize(int verbose)
 {
     ga_require_init("GA_Summarize");
-    if (ga_state.rank != 0) return;
+    if (ga_state.drank != 0) return;
     printf("GA summary (darray compatibility layer): %d array(s) live\n", ga_arr_count());
     if (!verbose) return;
     for (int i = 0; i < ga_arr_count(); i++) {

@@ -37,7 +37,7 @@ static int find_grid(int ndim, const int *want, int d, int left, int *G)
  * to use if padding the first dimension is not enough. */
 static void place(ga_arr_t *g, const int *grid, const int *full, int64_t *const *starts, const char *call)
 {
-    int nproc = ga_state.nproc, ndim = g->ndim;
+    int nproc = g->gnproc, ndim = g->ndim;
     int64_t P = 1;
     for (int d = 0; d < ndim; d++) P *= grid[d];
     if (P > nproc)
@@ -99,8 +99,8 @@ static void place(ga_arr_t *g, const int *grid, const int *full, int64_t *const 
     ga_check(da_dist_create(ndim, g->dims, spec, G, nproc, &dist), call);
     for (int d = 0; d < ndim; d++) free(padded[d]);
 
-    MPI_Comm comm = ga_state.comm;
-    if (to_da) MPI_Comm_split(ga_state.comm, 0, to_da[ga_state.rank], &comm);
+    MPI_Comm comm = g->gcomm;
+    if (to_da) MPI_Comm_split(g->gcomm, 0, to_da[g->grank], &comm);
     int rc = da_array_create(comm, g->da_type, dist, &g->a);
     if (to_da) MPI_Comm_free(&comm);
     da_dist_destroy(&dist);
@@ -113,7 +113,7 @@ static void place(ga_arr_t *g, const int *grid, const int *full, int64_t *const 
 
 static void place_block_cyclic(ga_arr_t *g, const char *call)
 {
-    int ndim = g->ndim, nproc = ga_state.nproc;
+    int ndim = g->ndim, nproc = g->gnproc;
     da_dim_spec_t spec[DA_MAX_NDIM];
     int grid[DA_MAX_NDIM], *gp = NULL;
     for (int d = 0; d < ndim; d++) spec[d] = DA_DIM_BLOCK_CYCLIC(g->bc_dims[d]);
@@ -134,7 +134,7 @@ static void place_block_cyclic(ga_arr_t *g, const char *call)
     }
     da_dist_t *dist = NULL;
     ga_check(da_dist_create(ndim, g->dims, spec, gp, nproc, &dist), call);
-    int rc = da_array_create(ga_state.comm, g->da_type, dist, &g->a);
+    int rc = da_array_create(g->gcomm, g->da_type, dist, &g->a);
     if (!rc) rc = da_dist_grid(dist, g->ga_grid);
     da_dist_destroy(&dist);
     ga_check(rc, call);
@@ -157,7 +157,7 @@ static void allocate(ga_arr_t *g, const char *call)
     } else {
         int grid[DA_MAX_NDIM], full[DA_MAX_NDIM];
         int64_t *starts[DA_MAX_NDIM];
-        if (ga_regular_layout(g->ndim, g->dims, g->have_chunk ? g->chunk : NULL, ga_state.nproc, grid, full,
+        if (ga_regular_layout(g->ndim, g->dims, g->have_chunk ? g->chunk : NULL, g->gnproc, grid, full,
                               starts))
             ga_fail(call, "out of memory");
         place(g, grid, full, starts, call);
@@ -308,8 +308,8 @@ GA_DAPI void GA_Set_block_cyclic_proc_grid(int g_a, int dims[], int proc_grid[])
         g->bc_grid[d] = proc_grid[d];
         prod *= proc_grid[d];
     }
-    if (prod != ga_state.nproc)
-        ga_fail(call, "process grid has %lld processes, not %d", (long long)prod, ga_state.nproc);
+    if (prod != g->gnproc)
+        ga_fail(call, "process grid has %lld processes, not %d", (long long)prod, g->gnproc);
     g->dist = GA_DIST_BC_GRID;
 }
 
@@ -387,7 +387,7 @@ GA_DAPI int GA_Duplicate(int g_a, char *array_name)
     g->to_da = g->to_ga = NULL;
     set_name(g, array_name);
     if (src->to_da) {
-        size_t sz = sizeof(int) * (size_t)ga_state.nproc;
+        size_t sz = sizeof(int) * (size_t)g->gnproc;
         g->to_da = malloc(sz);
         g->to_ga = malloc(sz);
         if (!g->to_da || !g->to_ga) ga_fail(call, "out of memory");

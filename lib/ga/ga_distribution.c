@@ -53,8 +53,8 @@ static void distribution64(ga_arr_t *g, int iproc, int64_t *lo, int64_t *hi, con
         ga_block_distribution(g, iproc, lo, hi, call);
         return;
     }
-    if (iproc < 0 || iproc >= ga_state.nproc)
-        ga_fail(call, "process %d outside 0..%d", iproc, ga_state.nproc - 1);
+    if (iproc < 0 || iproc >= g->gnproc)
+        ga_fail(call, "process %d outside 0..%d", iproc, g->gnproc - 1);
     int64_t l[DA_MAX_NDIM], h[DA_MAX_NDIM];
     da_dist_t *dist = NULL;
     ga_check(da_array_dist(g->a, &dist), call);
@@ -142,7 +142,7 @@ GA_DAPI void NGA_Proc_topology(int g_a, int proc, int coord[])
 {
     const char *call = "NGA_Proc_topology";
     ga_arr_t *g = ga_arr_get(g_a, call);
-    if (proc < 0 || proc >= ga_state.nproc) ga_fail(call, "process %d outside 0..%d", proc, ga_state.nproc - 1);
+    if (proc < 0 || proc >= g->gnproc) ga_fail(call, "process %d outside 0..%d", proc, g->gnproc - 1);
     if (proc >= g->ga_nprocs) {
         for (int d = 0; d < g->ndim; d++) coord[d] = -1;
         return;
@@ -197,7 +197,7 @@ GA_DAPI void NGA_Release_update(int g_a, int lo[], int hi[])
 GA_DAPI void GA_Print_distribution(int g_a)
 {
     ga_arr_t *g = ga_arr_get(g_a, "GA_Print_distribution");
-    if (ga_state.rank == 0) {
+    if (g->grank == 0) {
         printf("Array Handle=%d Name:'%s' Data Type:%d\n", g_a, g->name ? g->name : "", g->type);
         printf("Array Dimensions:");
         for (int d = 0; d < g->ndim; d++) printf("%lld%s", (long long)g->dims[d], d + 1 < g->ndim ? "x" : "\n");
@@ -206,7 +206,7 @@ GA_DAPI void GA_Print_distribution(int g_a)
             for (int d = 0; d < g->ndim; d++) printf(" %lld", (long long)g->bc_dims[d]);
             printf("\n");
         } else {
-            for (int p = 0; p < ga_state.nproc; p++) {
+            for (int p = 0; p < g->gnproc; p++) {
                 int64_t lo[DA_MAX_NDIM], hi[DA_MAX_NDIM];
                 distribution64(g, p, lo, hi, "GA_Print_distribution");
                 printf("Process=%d\towns array section: ", p);
@@ -216,5 +216,5 @@ GA_DAPI void GA_Print_distribution(int g_a)
         }
         fflush(stdout);
     }
-    MPI_Barrier(ga_state.comm);
+    MPI_Barrier(g->gcomm);
 }

@@ -39,6 +39,9 @@ typedef struct ga_arr {
     int ga_nprocs;                 /* processes holding data in GA's numbering: product of ga_grid */
     int *to_da;                    /* GA process id -> rank in the array's communicator; NULL: same */
     int *to_ga;                    /* the inverse */
+    int pgroup;                    /* GA process group (-1: world) and its communicator */
+    MPI_Comm gcomm;
+    int grank, gnproc;
 } ga_arr_t;
 
 typedef struct ga_state {
@@ -49,6 +52,9 @@ typedef struct ga_state {
     da_mutexes_t *mutexes;
     int memory_limited;
     size_t memory_limit;
+    int dgroup;                    /* the default process group (-1: world) */
+    MPI_Comm dcomm;                /* its communicator; GA_Nodeid/GA_Nnodes answer for it */
+    int drank, dnproc;
 } ga_state_t;
 
 extern ga_state_t ga_state;
@@ -58,6 +64,14 @@ __attribute__((noreturn, format(printf, 2, 3))) void ga_fail(const char *call, c
 /* Abort with darray's explanation when rc is not DA_SUCCESS. */
 void ga_check(int rc, const char *call);
 void ga_require_init(const char *call);
+
+/* Process groups (lib/ga/ga_pgroup.c): comm is MPI_COMM_NULL and rank -1 on
+   a process outside the group; an invalid handle aborts. */
+void ga_pgroup_info(int h, MPI_Comm *comm, int *rank, int *nproc, const char *call);
+void ga_pgroup_free_all(void);
+/* GA's reductions (op "+", "*", "max", ...) over comm; kind 0..4: int,
+   long, long long, float, double. */
+void ga_gop(void *x, int n, const char *op, MPI_Datatype mt, int kind, MPI_Comm comm, const char *call);
 
 /* Type codes: GA's (C or Fortran) code to darray's type; 0 if unknown. */
 int ga_type_to_da(int ga_type, int *c_type, da_type_t *dt, size_t *esize);

@@ -209,11 +209,14 @@ GA_DAPI void GA_Fence(void)
 GA_DAPI void GA_Sync(void)
 {
     ga_require_init("GA_Sync");
+    /* On the world group every array this process belongs to (a barrier
+       over the world completes operations on group arrays too); on a
+       smaller default group, that group's arrays. */
     for (int i = 0; i < ga_arr_count(); i++) {
         ga_arr_t *g = ga_arr_at(i);
-        if (g->a) ga_check(da_sync(g->a), "GA_Sync");
+        if (g->a && (ga_state.dgroup == -1 || g->pgroup == ga_state.dgroup)) ga_check(da_sync(g->a), "GA_Sync");
     }
-    MPI_Barrier(ga_state.comm);
+    MPI_Barrier(ga_state.dcomm);
 }
 
 GA_DAPI void NGA_Sync(void) { GA_Sync(); }

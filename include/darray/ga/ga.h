@@ -62,6 +62,37 @@ void NGA_Inquire64(int g_a, int *type, int *ndim, int64_t dims[]);
 char *GA_Inquire_name(int g_a);
 int GA_Ndim(int g_a);
 
+/* ---- process groups (handle -1: the world) -------------------------------- */
+int GA_Pgroup_create(int *list, int count);
+int NGA_Pgroup_create(int *list, int count);
+int GA_Pgroup_destroy(int grp);
+int NGA_Pgroup_destroy(int grp);
+int GA_Pgroup_get_default(void);
+int GA_Pgroup_get_world(void);
+int GA_Pgroup_get_mirror(void);
+int NGA_Pgroup_get_default(void);
+int NGA_Pgroup_get_world(void);
+int NGA_Pgroup_get_mirror(void);
+void GA_Pgroup_set_default(int p_handle);
+void NGA_Pgroup_set_default(int p_handle);
+int GA_Pgroup_nnodes(int grp);
+int GA_Pgroup_nodeid(int grp);
+int NGA_Pgroup_nnodes(int grp);
+int NGA_Pgroup_nodeid(int grp);
+void GA_Pgroup_sync(int grp);
+void NGA_Pgroup_sync(int grp);
+void GA_Pgroup_brdcst(int grp, void *buf, int lenbuf, int root);
+void GA_Pgroup_igop(int grp, int x[], int n, char *op);
+void GA_Pgroup_lgop(int grp, long x[], int n, char *op);
+void GA_Pgroup_llgop(int grp, long long x[], int n, char *op);
+void GA_Pgroup_fgop(int grp, float x[], int n, char *op);
+void GA_Pgroup_dgop(int grp, double x[], int n, char *op);
+void GA_Set_pgroup(int g_a, int p_handle);
+int GA_Get_pgroup(int g_a);
+int GA_Get_pgroup_size(int grp);
+int NGA_Create_config(int type, int ndim, int dims[], char *name, int chunk[], int p_handle);
+int NGA_Create_irreg_config(int type, int ndim, int dims[], char *name, int block[], int map[], int p_handle);
+
 /* ---- distribution -------------------------------------------------------- */
 void NGA_Distribution(int g_a, int iproc, int lo[], int hi[]);
 void NGA_Distribution64(int g_a, int iproc, int64_t lo[], int64_t hi[]);
