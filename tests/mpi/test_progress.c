@@ -1,6 +1,8 @@
 /* The progress thread: counting of starts and stops, automatic start by
  * DA_PROGRESS_THREAD=1, atomics against a rank that computes without
- * calling MPI, and a clean MPI_Finalize with the thread still running.
+ * calling MPI, and a restart stopped again before MPI_Finalize (left
+ * running into MPI_Finalize, MPICH 4.0 sometimes aborted there:
+ * docs/mpi-issues.md).
  *
  * Needs MPI_THREAD_MULTIPLE; if the library cannot give it, checks that
  * starting the thread is refused with DA_ERR_THREAD_LEVEL.
@@ -134,8 +136,9 @@ int main(int argc, char **argv)
     counting();
     automatic();
     if (g_np > 1) busy_target(0.5);
-    /* left running on purpose: MPI_Finalize must stop it */
+    /* a restart after all that, stopped before MPI_Finalize as docs/progress.md asks */
     CHECK_DA(da_progress_start());
+    CHECK_DA(da_progress_stop());
     if (g_me == 0) printf("test_progress: %d ranks: ok in %.2f s\n", g_np, MPI_Wtime() - start);
     MPI_Finalize();
     return 0;
