@@ -22,13 +22,18 @@
 #include "wait.h"
 #include "winpool.h"
 
-int da_mpi_error(int mpi_rc, const char *what)
+int da_mpi_error_as(int code, int mpi_rc, const char *what)
 {
     char msg[MPI_MAX_ERROR_STRING];
     int len = 0;
     if (MPI_Error_string(mpi_rc, msg, &len) != MPI_SUCCESS) len = 0;
     msg[len] = '\0';
-    return da_error(DA_ERR_MPI, "%s: %s", what, msg);
+    return da_error(code, "%s: %s", what, msg);
+}
+
+int da_mpi_error(int mpi_rc, const char *what)
+{
+    return da_mpi_error_as(DA_ERR_MPI, mpi_rc, what);
 }
 
 int da_array_check(const da_array_t *a)

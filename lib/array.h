@@ -39,5 +39,7 @@ struct da_array {
 int da_array_check(const da_array_t *a);
 /* Translate an MPI error code into DA_ERR_MPI with MPI's message. */
 int da_mpi_error(int mpi_rc, const char *what);
+/* The same with another darray code (DA_ERR_IO for MPI-IO calls). */
+int da_mpi_error_as(int code, int mpi_rc, const char *what);
 
 #endif

@@ -466,16 +466,6 @@ static int wants_view(const da_array_t *a)
     return v;
 }
 
-/* An MPI-IO call on the file failed: DA_ERR_IO with MPI's message. */
-static int file_error(int mrc, const char *what)
-{
-    char msg[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    if (MPI_Error_string(mrc, msg, &len) != MPI_SUCCESS) len = 0;
-    msg[len] = '\0';
-    return da_error(DA_ERR_IO, "%s: %s", what, msg);
-}
-
 /* Read or write this rank's block of a at data offset `off` of fh.
    Collective: use_view must be the same on every rank (MPI-IO collectives
    must match), 1 if any rank wants a view. */
@@ -523,7 +513,7 @@ static int transfer(da_array_t *a, MPI_File fh, int64_t off, int write, int use_
     }
     MPI_Type_free(&elem);
     if (!rc) da_box_runs_free(&b);
-    if (!rc && mrc != MPI_SUCCESS) rc = file_error(mrc, write ? "MPI-IO write" : "MPI-IO read");
+    if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error_as(DA_ERR_IO, mrc, write ? "MPI-IO write" : "MPI-IO read");
     return rc;
 }
 
@@ -565,7 +555,7 @@ static int save_array(const char *fn, da_array_t *a, const char *path, int view)
     total += n;
     MPI_File fh;
     int mrc = MPI_File_open(a->comm, path, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
-    int rc = agree(fn, a->comm, mrc == MPI_SUCCESS ? DA_SUCCESS : file_error(mrc, path));
+    int rc = agree(fn, a->comm, mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error_as(DA_ERR_IO, mrc, path));
     if (rc) {
         if (mrc == MPI_SUCCESS) MPI_File_close(&fh);
         return rc;
@@ -575,12 +565,12 @@ static int save_array(const char *fn, da_array_t *a, const char *path, int view)
         MPI_Status st;
         mrc = MPI_File_write_at(fh, 0, header, (int)hl, MPI_BYTE, &st);
     }
-    rc = mrc == MPI_SUCCESS ? DA_SUCCESS : file_error(mrc, path);
+    rc = mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error_as(DA_ERR_IO, mrc, path);
     int rc2 = view < 0 ? agree_view(a, &view) : DA_SUCCESS;
     if (!rc2) rc2 = transfer(a, fh, (int64_t)hl, 1, view);
     if (!rc) rc = rc2;
     mrc = MPI_File_close(&fh);
-    if (!rc && mrc != MPI_SUCCESS) rc = file_error(mrc, path);
+    if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error_as(DA_ERR_IO, mrc, path);
     return rc;
 }
 
@@ -621,7 +611,7 @@ static int open_read(const char *fn, MPI_Comm comm, const char *path, MPI_File *
     int rank;
     MPI_Comm_rank(comm, &rank);
     int mrc = MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, fh);
-    int rc = agree(fn, comm, mrc == MPI_SUCCESS ? DA_SUCCESS : file_error(mrc, path));
+    int rc = agree(fn, comm, mrc == MPI_SUCCESS ? DA_SUCCESS : da_mpi_error_as(DA_ERR_IO, mrc, path));
     if (rc) {
         if (mrc == MPI_SUCCESS) MPI_File_close(fh);
         return rc;
