@@ -230,16 +230,22 @@ GA_DAPI void GA_Set_pgroup(int g_a, int p_handle)
 GA_DAPI int GA_Get_pgroup(int g_a) { return ga_arr_get(g_a, "GA_Get_pgroup")->pgroup; }
 GA_DAPI int GA_Get_pgroup_size(int grp) { return GA_Pgroup_nnodes(grp); }
 
-GA_DAPI int NGA_Create_config(int type, int ndim, int dims[], char *name, int chunk[], int p_handle)
+/* A handle on group p_handle with type, shape and name set, not yet allocated. */
+static int handle_on_group(int type, int ndim, int dims[], char *name, int p_handle, const char *call)
 {
-    const char *call = "NGA_Create_config";
     ga_require_init(call);
     member_comm(p_handle, NULL, NULL, call);
     int g_a = GA_Create_handle();
     GA_Set_data(g_a, ndim, dims, type);
     if (name) GA_Set_array_name(g_a, name);
-    if (chunk) GA_Set_chunk(g_a, chunk);
     GA_Set_pgroup(g_a, p_handle);
+    return g_a;
+}
+
+GA_DAPI int NGA_Create_config(int type, int ndim, int dims[], char *name, int chunk[], int p_handle)
+{
+    int g_a = handle_on_group(type, ndim, dims, name, p_handle, "NGA_Create_config");
+    if (chunk) GA_Set_chunk(g_a, chunk);
     GA_Allocate(g_a);
     return g_a;
 }
@@ -247,13 +253,7 @@ GA_DAPI int NGA_Create_config(int type, int ndim, int dims[], char *name, int ch
 GA_DAPI int NGA_Create_irreg_config(int type, int ndim, int dims[], char *name, int block[], int map[],
                                     int p_handle)
 {
-    const char *call = "NGA_Create_irreg_config";
-    ga_require_init(call);
-    member_comm(p_handle, NULL, NULL, call);
-    int g_a = GA_Create_handle();
-    GA_Set_data(g_a, ndim, dims, type);
-    if (name) GA_Set_array_name(g_a, name);
-    GA_Set_pgroup(g_a, p_handle);
+    int g_a = handle_on_group(type, ndim, dims, name, p_handle, "NGA_Create_irreg_config");
     GA_Set_irreg_distr(g_a, map, block);
     GA_Allocate(g_a);
     return g_a;
