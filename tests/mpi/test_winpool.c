@@ -129,6 +129,21 @@ int main(int argc, char **argv)
     double t0 = MPI_Wtime();
     int rounds = g_np <= 2 ? 4 : 1;
 
+    /* da_array_create_uninit takes the same checks as da_array_create */
+    {
+        int64_t n = 5;
+        da_dim_spec_t spec = DA_DIM_BLOCK;
+        da_dist_t *d;
+        da_array_t *a = (da_array_t *)&n;
+        CHECK_DA(da_dist_create(1, &n, &spec, NULL, g_np, &d));
+        CHECK(da_array_create_uninit(MPI_COMM_NULL, DA_INT64, d, &a) == DA_ERR_ARG, "uninit: MPI_COMM_NULL accepted");
+        CHECK(da_array_create_uninit(MPI_COMM_WORLD, DA_INT64, d, NULL) == DA_ERR_NULL, "uninit: NULL out accepted");
+        CHECK(da_array_create_uninit(MPI_COMM_WORLD, (da_type_t)999, d, &a) == DA_ERR_TYPE && a == NULL,
+              "uninit: bad type accepted, or *out not cleared");
+        CHECK(da_array_create_uninit(MPI_COMM_WORLD, DA_INT64, NULL, &a) != DA_SUCCESS, "uninit: NULL map accepted");
+        CHECK_DA(da_dist_destroy(&d));
+    }
+
     run_group(MPI_COMM_WORLD, "world", rounds);
 
     MPI_Comm half, rev;
