@@ -32,7 +32,8 @@ struct da_array {
     da_array_t *live_prev, *live_next; /* creation order, for MPI_Finalize */
     uint64_t serial;      /* distinct for every array created, so a plan can tell its array from a new one at the same address */
     int progress;         /* holds a use of the progress thread (DA_PROGRESS_THREAD=1) */
-    int unflushed;        /* a non-blocking put or acc by RMA may be incomplete at its target */
+    int unflushed;        /* a non-blocking operation by RMA may be incomplete at its target */
+    uint64_t within_serial; /* da_sync_arrays: a communicator (da_comm_info serial) holding our ranks */
 };
 
 /* DA_SUCCESS if a is a live array. */

@@ -803,7 +803,7 @@ static int execute(da_plan_t *p, kind_t kind, da_op_t op, const void *alpha, con
             }
         }
     }
-    if (req && kind != OP_GET && r->ngroups) a->unflushed = 1; /* for da_flush */
+    if (req && r->ngroups) a->unflushed = 1; /* for da_flush and da_sync */
 
     /* direct points, while the RMA calls are in flight */
     if (!rc) {

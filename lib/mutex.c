@@ -238,14 +238,13 @@ int da_mutexes_create(MPI_Comm comm, int n, da_mutexes_t **out)
     else *out = NULL;
     if (!local_rc && (n < 1 || n > MAX_MUTEXES))
         local_rc = da_error(DA_ERR_ARG, "da_mutexes_create: n = %d, must be 1..%d", n, MAX_MUTEXES);
-    int mine[2] = {local_rc != 0, n}, mx[2], mn[2];
-    if (da_allreduce(mine, mx, 2, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS ||
-        da_allreduce(mine, mn, 2, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+    long mine[2] = {local_rc != 0, n}, mx[2], mn[2];
+    if (da_allreduce_maxmin(mine, mx, mn, 2, comm) != MPI_SUCCESS)
         return da_error(DA_ERR_MPI, "da_mutexes_create: agreement failed");
     if (local_rc) return local_rc;
     if (mx[0]) return da_error(DA_ERR_COLLECTIVE, "da_mutexes_create: another rank passed an invalid argument");
     if (mx[1] != mn[1])
-        return da_error(DA_ERR_COLLECTIVE, "da_mutexes_create: ranks passed different counts (%d to %d)", mn[1], mx[1]);
+        return da_error(DA_ERR_COLLECTIVE, "da_mutexes_create: ranks passed different counts (%ld to %ld)", mn[1], mx[1]);
 
     da_mutexes_t *m = calloc(1, sizeof *m);
     if (!m) return da_error(DA_ERR_NOMEM, "da_mutexes_create: no memory");

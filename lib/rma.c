@@ -527,7 +527,7 @@ static int finish_nb(xfer_t *x, int rc, da_request_t *req)
         x->targets = NULL;
         return finish_after_rma(x, rc);
     }
-    if (x->dir != DIR_GET && x->nreqs) x->a->unflushed = 1; /* for da_flush */
+    if (x->nreqs) x->a->unflushed = 1; /* for da_flush and da_sync */
     xfer_t *ctx = malloc(sizeof *ctx);
     if (!ctx) {
         rc = da_error(DA_ERR_NOMEM, "no memory for a request");

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static long env_long(const char *name, long def)
 {
@@ -86,4 +87,16 @@ long da_tunable_max_count(void)
 {
     long v = env_long("DA_RMA_MAX_COUNT", 1L << 30);
     return v < 1 ? 1 : v > INT32_MAX ? INT32_MAX : v;
+}
+
+int da_tunable_wait_yield(void)
+{
+    long v = env_long("DA_WAIT_YIELD", -1);
+    if (v == 0 || v == 1) return (int)v;
+    /* auto: yield when this node has more ranks than CPUs, or when the
+       launcher does not say how many ranks it has (MPICH's Hydra and Open
+       MPI's mpirun do). */
+    long ranks = env_long("MPI_LOCALNRANKS", env_long("OMPI_COMM_WORLD_LOCAL_SIZE", -1));
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return ranks < 1 || cpus < 1 || ranks > cpus;
 }

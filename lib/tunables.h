@@ -34,5 +34,10 @@ long long da_tunable_window_cache(void);
 int da_tunable_progress_thread(void);
 /* DA_PROGRESS_INTERVAL_US: the progress thread's sleep between polls. Default 100. */
 long da_tunable_progress_interval_us(void);
+/* DA_WAIT_YIELD: 1 darray's collectives poll and yield the core while they
+   wait; 0 they call MPI's blocking collectives; unset: 1 when the node has
+   more ranks than CPUs or the launcher does not say. Ranks agree per
+   communicator (any 1 wins). */
+int da_tunable_wait_yield(void);
 
 #endif

@@ -97,6 +97,13 @@ DA_API int da_flush(da_array_t *a);
 /* Collective over the array's communicator: every rank's operations on `a`
  * are complete and visible to every rank, including local loads. */
 DA_API int da_sync(da_array_t *a);
+/* Collective over comm: da_sync of n arrays with one agreement instead of n
+ * barriers. Every rank of each array must belong to comm and pass that array
+ * too; a rank of comm may pass arrays others do not hold (n may be 0: then
+ * this is a barrier). Bad input on one rank (a freed handle, an array with
+ * ranks outside comm) gives that error on that rank, which still joins the
+ * barrier, so no rank waits forever. */
+DA_API int da_sync_arrays(MPI_Comm comm, int n, da_array_t *const *arrays);
 
 #ifdef __cplusplus
 }

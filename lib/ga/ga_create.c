@@ -101,7 +101,7 @@ static void place(ga_arr_t *g, const int *grid, const int *full, int64_t *const 
 
     MPI_Comm comm = g->gcomm;
     if (to_da) MPI_Comm_split(g->gcomm, 0, to_da[g->grank], &comm);
-    int rc = da_array_create(comm, g->da_type, dist, &g->a);
+    int rc = da_array_create_uninit(comm, g->da_type, dist, &g->a);
     if (to_da) MPI_Comm_free(&comm);
     da_dist_destroy(&dist);
     ga_check(rc, call);
@@ -134,7 +134,7 @@ static void place_block_cyclic(ga_arr_t *g, const char *call)
     }
     da_dist_t *dist = NULL;
     ga_check(da_dist_create(ndim, g->dims, spec, gp, nproc, &dist), call);
-    int rc = da_array_create(g->gcomm, g->da_type, dist, &g->a);
+    int rc = da_array_create_uninit(g->gcomm, g->da_type, dist, &g->a);
     if (!rc) rc = da_dist_grid(dist, g->ga_grid);
     da_dist_destroy(&dist);
     ga_check(rc, call);

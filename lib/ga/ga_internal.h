@@ -83,6 +83,7 @@ ga_arr_t *ga_arr_get(int g_a, const char *call);     /* allocated, else ga_fail 
 void ga_arr_free(ga_arr_t *g);
 int ga_arr_count(void);
 ga_arr_t *ga_arr_at(int i);                          /* i-th live slot, creation order */
+void ga_sync_group(int grp, MPI_Comm comm, const char *call); /* GA_Sync, GA_Pgroup_sync */
 
 /* GA's regular layout (lib/ga/ga_layout.c). In C order: dims, chunk (NULL:
  * none), nproc. Out: grid (the process grid GA uses, product <= nproc),

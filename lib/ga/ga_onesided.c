@@ -204,19 +204,28 @@ GA_DAPI void GA_Fence(void)
     }
 }
 
-/* Every array is synchronised (every rank's operations complete and
-   visible, local loads included), then a barrier for programs with none. */
+/* The arrays of group grp (-1: every array this process belongs to; a
+   barrier over the world completes operations on group arrays too) are
+   synchronised (every rank's operations complete and visible, local loads
+   included) with one agreement over comm, which is also GA's barrier. */
+void ga_sync_group(int grp, MPI_Comm comm, const char *call)
+{
+    da_array_t *few[16], **list = few;
+    int n = 0, count = ga_arr_count();
+    if (count > 16 && !(list = malloc(sizeof *list * (size_t)count))) ga_fail(call, "out of memory");
+    for (int i = 0; i < count; i++) {
+        ga_arr_t *g = ga_arr_at(i);
+        if (g->a && (grp == -1 || g->pgroup == grp)) list[n++] = g->a;
+    }
+    int rc = da_sync_arrays(comm, n, list);
+    if (list != few) free(list);
+    ga_check(rc, call);
+}
+
 GA_DAPI void GA_Sync(void)
 {
     ga_require_init("GA_Sync");
-    /* On the world group every array this process belongs to (a barrier
-       over the world completes operations on group arrays too); on a
-       smaller default group, that group's arrays. */
-    for (int i = 0; i < ga_arr_count(); i++) {
-        ga_arr_t *g = ga_arr_at(i);
-        if (g->a && (ga_state.dgroup == -1 || g->pgroup == ga_state.dgroup)) ga_check(da_sync(g->a), "GA_Sync");
-    }
-    MPI_Barrier(ga_state.dcomm);
+    ga_sync_group(ga_state.dgroup, ga_state.dcomm, "GA_Sync");
 }
 
 GA_DAPI void NGA_Sync(void) { GA_Sync(); }

@@ -166,16 +166,11 @@ GA_DAPI int GA_Pgroup_nodeid(int grp)
 GA_DAPI int NGA_Pgroup_nnodes(int grp) { return GA_Pgroup_nnodes(grp); }
 GA_DAPI int NGA_Pgroup_nodeid(int grp) { return GA_Pgroup_nodeid(grp); }
 
-/* The group's arrays are synchronised, then a barrier over the group. */
+/* The group's arrays are synchronised with one barrier over the group. */
 GA_DAPI void GA_Pgroup_sync(int grp)
 {
     const char *call = "GA_Pgroup_sync";
-    MPI_Comm c = member_comm(grp, NULL, NULL, call);
-    for (int i = 0; i < ga_arr_count(); i++) {
-        ga_arr_t *g = ga_arr_at(i);
-        if (g->a && (grp == -1 || g->pgroup == grp)) ga_check(da_sync(g->a), call);
-    }
-    MPI_Barrier(c);
+    ga_sync_group(grp, member_comm(grp, NULL, NULL, call), call);
 }
 
 GA_DAPI void NGA_Pgroup_sync(int grp) { GA_Pgroup_sync(grp); }
