@@ -114,10 +114,12 @@ static int check_points(const da_dist_t *d, int64_t n, const int64_t *coords, co
    (they need no route): a gather loads them into get_into (on a bad point
    it returns the error, with the points before it loaded); a scatter
    stores them from put_from, in list order so the last repeat wins, once
-   every point has been checked (nothing is written on a bad point). */
+   every point has been checked (nothing is written on a bad point).
+   *nleft: the points not moved. */
 static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, int32_t *rank,
-                   int64_t *off, char *get_into, const char *put_from)
+                   int64_t *off, char *get_into, const char *put_from, int64_t *nleft)
 {
+    int64_t left = 0;
     const da_dist_t *d = a->dist;
     int nd = d->ndim;
     if (put_from) {
@@ -222,7 +224,9 @@ static int resolve(const da_array_t *a, int64_t n, const int64_t *coords, const 
         }
         rank[i] = (int32_t)r;
         off[i] = o;
+        left += r >= 0;
     }
+    *nleft = left;
     for (; npend > 0; npend--, head = (head + 1) % MOVE_AHEAD) move_one(&ring[head], get_into, put_from, es);
     for (int k = 0; k < nd; k++) free(tab[k]);
     return rc;
@@ -407,6 +411,8 @@ out:
     return rc;
 }
 
+static int range_get(const da_array_t *a, da_plan_t *p, int64_t nleft, char *buf);
+
 /* get_into, put_from: a one-shot gather's or scatter's buffer, moved at once
    where memory reaches (the plan then holds only the other points). */
 static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, char *get_into,
@@ -426,7 +432,9 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
     p->rank = malloc(sizeof *p->rank * (size_t)(n ? n : 1));
     p->off = malloc(sizeof *p->off * (size_t)(n ? n : 1));
     if (!p->rank || !p->off) rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
-    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into, put_from);
+    int64_t nleft = 0;
+    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into, put_from, &nleft);
+    if (!rc && get_into) rc = range_get(a, p, nleft, get_into);
     if (!rc) rc = build_route(p, 1, &p->route);
     if (!rc && da_handle_add(p, DA_HANDLE_PLAN)) rc = da_error(DA_ERR_NOMEM, "no memory for the handle");
     if (rc) {
@@ -659,6 +667,113 @@ static int span_get(const da_array_t *a, const route_t *r, char *buf, int *taken
     }
     free(scratch);
     free(slot_rank);
+    return rc;
+}
+
+/* A one-shot gather whose remote points are dense in their owners' blocks
+   needs no sorted route: when reading, from every owner, the whole range
+   between its lowest and highest wanted offsets (spans with their average
+   spacing within DA_GATHER_SPAN_GAP) costs less than one indexed datatype
+   per owner, the points are bucketed by scratch-buffer-sized chunk of
+   those ranges in one counting pass, and each chunk that holds points is
+   read with one contiguous get and its points picked out. Delivered
+   points get rank -1, like the ones resolve moved; if the ranges do not
+   pay, nothing happens and the route takes over. */
+static int range_get(const da_array_t *a, da_plan_t *p, int64_t nleft, char *buf)
+{
+    int64_t n = p->n, nrem = 0, es = (int64_t)a->esize, P = a->nranks;
+    if (a->span_gap <= 0 || nleft < P || nleft == 0) return DA_SUCCESS; /* none or few: not worth the passes */
+    int shift = 0; /* chunks of 2^shift elements: a shift, not a division, per point */
+    while (shift < 62 && ((int64_t)2 << shift) <= a->span_buffer / es) shift++;
+    int64_t cap = (int64_t)1 << shift;
+    int64_t *rem = malloc(sizeof *rem * (size_t)n), *cnt = calloc((size_t)P, sizeof *cnt),
+            *lo = malloc(sizeof *lo * (size_t)P), *hi = malloc(sizeof *hi * (size_t)P),
+            *first = malloc(sizeof *first * (size_t)(P + 1));
+    int64_t *bucket = NULL, *order = NULL;
+    char *scratch = NULL;
+    int rc = DA_SUCCESS;
+    if (!rem || !cnt || !lo || !hi || !first) goto out; /* the route needs less memory: let it try */
+    /* the remote points, without a branch per point (local and remote ones
+       alternate at random: a branch would mispredict half the time) */
+    for (int64_t i = 0; i < n; i++) {
+        rem[nrem] = i;
+        nrem += p->rank[i] >= 0;
+    }
+    for (int64_t k = 0; k < nrem; k++) {
+        int32_t r = p->rank[rem[k]];
+        int64_t o = p->off[rem[k]];
+        if (!cnt[r]++) lo[r] = hi[r] = o;
+        lo[r] = o < lo[r] ? o : lo[r];
+        hi[r] = o > hi[r] ? o : hi[r];
+    }
+    /* the cost model of spans_pay, each owner's range as its spans */
+    double range_us = 0, type_us = 0;
+    int64_t nchunks = 0, widest = 0;
+    for (int64_t r = 0; r < P; r++) {
+        first[r] = nchunks;
+        if (!cnt[r]) continue;
+        int64_t cover = hi[r] - lo[r] + 1, chunks = ((cover - 1) >> shift) + 1;
+        if (cover * es > cnt[r] * a->span_gap) goto out; /* too sparse somewhere */
+        range_us += (double)chunks * SPAN_US_PER_GET + (double)cover * (double)es * SPAN_US_PER_BYTE;
+        type_us += SPAN_US_PER_GET + (double)cnt[r] * SPAN_US_PER_ELEMENT;
+        nchunks += chunks;
+        if (cover > widest) widest = cover;
+    }
+    first[P] = nchunks;
+    if (range_us >= type_us) goto out;
+    bucket = calloc((size_t)nchunks + 1, sizeof *bucket);
+    order = malloc(sizeof *order * (size_t)nrem);
+    scratch = malloc((size_t)(widest < cap ? widest : cap) * (size_t)es);
+    if (!bucket || !order || !scratch) goto out;
+    /* counting sort of the remote points by chunk; then bucket[b] is the
+       end of chunk b's points (the start of b + 1's) */
+    for (int64_t k = 0; k < nrem; k++) {
+        int32_t r = p->rank[rem[k]];
+        bucket[first[r] + ((p->off[rem[k]] - lo[r]) >> shift) + 1]++;
+    }
+    for (int64_t b = 0; b < nchunks; b++) bucket[b + 1] += bucket[b];
+    for (int64_t k = 0; k < nrem; k++) {
+        int32_t r = p->rank[rem[k]];
+        order[bucket[first[r] + ((p->off[rem[k]] - lo[r]) >> shift)]++] = rem[k];
+    }
+    for (int64_t r = 0; r < P && !rc; r++) {
+        for (int64_t b = first[r]; b < first[r + 1] && !rc; b++) {
+            int64_t from = b ? bucket[b - 1] : 0, to = bucket[b];
+            if (from == to) continue;
+            int64_t clo = lo[r] + ((b - first[r]) << shift), len = hi[r] + 1 - clo < cap ? hi[r] + 1 - clo : cap;
+            for (int64_t done = 0; done < len && !rc; done += a->max_count) {
+                int c = (int)(len - done < a->max_count ? len - done : a->max_count);
+                int mrc = MPI_Get(scratch + done * es, c, a->mpitype, (int)r, (MPI_Aint)((clo + done) * es), c,
+                                  a->mpitype, a->win);
+                if (mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "range MPI_Get");
+            }
+            int mrc = MPI_Win_flush_local((int)r, a->win);
+            if (!rc && mrc != MPI_SUCCESS) rc = da_mpi_error(mrc, "MPI_Win_flush_local");
+            if (rc) break;
+            if (es == 8) { /* the common size, without a call per point */
+                for (int64_t k = from; k < to; k++) {
+                    int64_t i = order[k];
+                    memcpy(buf + i * 8, scratch + (p->off[i] - clo) * 8, 8);
+                    p->rank[i] = -1;
+                }
+            } else {
+                for (int64_t k = from; k < to; k++) {
+                    int64_t i = order[k];
+                    memcpy(buf + i * es, scratch + (p->off[i] - clo) * es, (size_t)es);
+                    p->rank[i] = -1;
+                }
+            }
+        }
+    }
+out:
+    free(rem);
+    free(cnt);
+    free(lo);
+    free(hi);
+    free(first);
+    free(bucket);
+    free(order);
+    free(scratch);
     return rc;
 }
 
