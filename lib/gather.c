@@ -53,6 +53,7 @@ struct da_plan {
     route_t rma_route; /* everything by RMA: accumulates when CPU atomics are off */
     int32_t *rank;     /* resolved points, kept to build rma_route when needed */
     int64_t *off;
+    int64_t nleft;     /* points resolve did not move (the others have rank -1) */
     char *packed;      /* blocking replays reuse this buffer */
     size_t packed_bytes;
 };
@@ -344,36 +345,55 @@ static int group_type(const da_array_t *a, const int64_t *slot_off, int64_t s0, 
 static int build_route(da_plan_t *p, int by_memory, route_t *r)
 {
     da_array_t *a = p->a;
-    int64_t n = p->n, nd = 0, nrem = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (p->rank[i] < 0) continue; /* delivered while resolving */
-        if (by_memory && a->peer_base[p->rank[i]]) nd++;
-        else nrem++;
+    int64_t n = p->n, nlive = 0, nrem = 0;
+    int rc = DA_SUCCESS;
+    /* The points not delivered while resolving (rank >= 0), gathered into
+       r_user without a branch per point: in a one-shot RMA call local and
+       remote points alternate at random, and a branch on them mispredicted
+       for half the points. Then direct ones move to d_user, and the remote
+       ones stay, in order, at the front of r_user. */
+    int compact = p->nleft < n;
+    r->r_user = malloc(sizeof *r->r_user * (size_t)(n ? n : 1));
+    if (!r->r_user) return da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
+    if (compact) {
+        for (int64_t i = 0; i < n; i++) {
+            r->r_user[nlive] = i;
+            nlive += p->rank[i] >= 0;
+        }
+    } else {
+        nlive = n;
     }
-    r->d_user = malloc(sizeof *r->d_user * (size_t)(nd ? nd : 1));
-    r->d_addr = malloc(sizeof *r->d_addr * (size_t)(nd ? nd : 1));
-    r->r_user = malloc(sizeof *r->r_user * (size_t)(nrem ? nrem : 1));
+    /* both sized for every live point, then shrunk: pages past the end stay untouched */
+    r->d_user = malloc(sizeof *r->d_user * (size_t)(nlive ? nlive : 1));
+    r->d_addr = malloc(sizeof *r->d_addr * (size_t)(nlive ? nlive : 1));
+    if (!r->d_user || !r->d_addr) return da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
+    for (int64_t k = 0; k < nlive; k++) {
+        int64_t i = compact ? r->r_user[k] : k;
+        char *base = by_memory ? a->peer_base[p->rank[i]] : NULL;
+        if (base) {
+            r->d_user[r->ndirect] = i;
+            r->d_addr[r->ndirect++] = base + p->off[i] * (int64_t)a->esize;
+        } else {
+            r->r_user[nrem++] = i;
+        }
+    }
+    /* plans keep these: give back what the other kind of point took */
+    int64_t *ru = realloc(r->r_user, sizeof *r->r_user * (size_t)(nrem ? nrem : 1));
+    int64_t *du = realloc(r->d_user, sizeof *r->d_user * (size_t)(r->ndirect ? r->ndirect : 1));
+    char **da = realloc(r->d_addr, sizeof *r->d_addr * (size_t)(r->ndirect ? r->ndirect : 1));
+    if (ru) r->r_user = ru;
+    if (du) r->d_user = du;
+    if (da) r->d_addr = da;
     r->r_slot = malloc(sizeof *r->r_slot * (size_t)(nrem ? nrem : 1));
     r->slot_last = malloc(sizeof *r->slot_last * (size_t)(nrem ? nrem : 1));
     r->slot_off = malloc(sizeof *r->slot_off * (size_t)(nrem ? nrem : 1));
     int64_t *first_of_slot = malloc(sizeof *first_of_slot * (size_t)(nrem ? nrem : 1));
     point_t *pts = malloc(sizeof *pts * (size_t)(nrem ? nrem : 1));
-    int rc = DA_SUCCESS;
-    if (!r->d_user || !r->d_addr || !r->r_user || !r->r_slot || !r->slot_last || !r->slot_off || !first_of_slot ||
-        !pts) {
+    if (!r->r_slot || !r->slot_last || !r->slot_off || !first_of_slot || !pts) {
         rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
         goto out;
     }
-    for (int64_t i = 0; i < n; i++) {
-        if (p->rank[i] < 0) continue;
-        if (by_memory && a->peer_base[p->rank[i]]) {
-            r->d_user[r->ndirect] = i;
-            r->d_addr[r->ndirect] = a->peer_base[p->rank[i]] + p->off[i] * (int64_t)a->esize;
-            r->ndirect++;
-        } else {
-            r->r_user[r->nremote++] = i;
-        }
-    }
+    r->nremote = nrem;
     if ((rc = sort_remote(p, nrem, r->r_user, pts))) goto out;
     /* slots: one per distinct (rank, offset); groups: per rank, bounded */
     int64_t ngroups = 0;
@@ -411,7 +431,7 @@ out:
     return rc;
 }
 
-static int range_get(const da_array_t *a, da_plan_t *p, int64_t nleft, char *buf);
+static int range_get(const da_array_t *a, da_plan_t *p, char *buf);
 
 /* get_into, put_from: a one-shot gather's or scatter's buffer, moved at once
    where memory reaches (the plan then holds only the other points). */
@@ -432,9 +452,8 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
     p->rank = malloc(sizeof *p->rank * (size_t)(n ? n : 1));
     p->off = malloc(sizeof *p->off * (size_t)(n ? n : 1));
     if (!p->rank || !p->off) rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
-    int64_t nleft = 0;
-    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into, put_from, &nleft);
-    if (!rc && get_into) rc = range_get(a, p, nleft, get_into);
+    if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into, put_from, &p->nleft);
+    if (!rc && get_into) rc = range_get(a, p, get_into);
     if (!rc) rc = build_route(p, 1, &p->route);
     if (!rc && da_handle_add(p, DA_HANDLE_PLAN)) rc = da_error(DA_ERR_NOMEM, "no memory for the handle");
     if (rc) {
@@ -679,10 +698,10 @@ static int span_get(const da_array_t *a, const route_t *r, char *buf, int *taken
    read with one contiguous get and its points picked out. Delivered
    points get rank -1, like the ones resolve moved; if the ranges do not
    pay, nothing happens and the route takes over. */
-static int range_get(const da_array_t *a, da_plan_t *p, int64_t nleft, char *buf)
+static int range_get(const da_array_t *a, da_plan_t *p, char *buf)
 {
     int64_t n = p->n, nrem = 0, es = (int64_t)a->esize, P = a->nranks;
-    if (a->span_gap <= 0 || nleft < P || nleft == 0) return DA_SUCCESS; /* none or few: not worth the passes */
+    if (a->span_gap <= 0 || p->nleft < P || p->nleft == 0) return DA_SUCCESS; /* none or few: not worth the passes */
     int shift = 0; /* chunks of 2^shift elements: a shift, not a division, per point */
     while (shift < 62 && ((int64_t)2 << shift) <= a->span_buffer / es) shift++;
     int64_t cap = (int64_t)1 << shift;
@@ -763,6 +782,7 @@ static int range_get(const da_array_t *a, da_plan_t *p, int64_t nleft, char *buf
                     p->rank[i] = -1;
                 }
             }
+            p->nleft -= to - from;
         }
     }
 out:
