@@ -434,9 +434,11 @@ out:
 static int range_get(const da_array_t *a, da_plan_t *p, char *buf);
 
 /* get_into, put_from: a one-shot gather's or scatter's buffer, moved at once
-   where memory reaches (the plan then holds only the other points). */
+   where memory reaches (the plan then holds only the other points).
+   all_rma: the plan serves one accumulate on an array without CPU atomics,
+   which sends every point by RMA: its route is built that way at once. */
 static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const int64_t *flat, char *get_into,
-                       const char *put_from, da_plan_t **out)
+                       const char *put_from, int all_rma, da_plan_t **out)
 {
     if (!out) return da_error(DA_ERR_NULL, "da_plan_create: plan is NULL");
     *out = NULL;
@@ -454,7 +456,7 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
     if (!p->rank || !p->off) rc = da_error(DA_ERR_NOMEM, "no memory for a plan of %lld points", (long long)n);
     if (!rc) rc = resolve(a, n, coords, flat, p->rank, p->off, get_into, put_from, &p->nleft);
     if (!rc && get_into) rc = range_get(a, p, get_into);
-    if (!rc) rc = build_route(p, 1, &p->route);
+    if (!rc) rc = build_route(p, !all_rma, &p->route);
     if (!rc && da_handle_add(p, DA_HANDLE_PLAN)) rc = da_error(DA_ERR_NOMEM, "no memory for the handle");
     if (rc) {
         free_route(&p->route);
@@ -469,12 +471,12 @@ static int plan_create(da_array_t *a, int64_t n, const int64_t *coords, const in
 
 int da_plan_create(da_array_t *a, int64_t n, const int64_t *coords, da_plan_t **plan)
 {
-    return plan_create(a, n, coords, NULL, NULL, NULL, plan);
+    return plan_create(a, n, coords, NULL, NULL, NULL, 0, plan);
 }
 
 int da_plan_create_flat(da_array_t *a, int64_t n, const int64_t *flat, da_plan_t **plan)
 {
-    return plan_create(a, n, NULL, flat, NULL, NULL, plan);
+    return plan_create(a, n, NULL, flat, NULL, NULL, 0, plan);
 }
 
 static int plan_check(const da_plan_t *p)
@@ -1040,7 +1042,8 @@ static int one_shot(da_array_t *a, kind_t kind, da_op_t op, const void *alpha, i
     if (kind == OP_ACC && (rc = da_op_check(a->type, op))) return rc;
     if (n > 0 && !buf) return da_error(DA_ERR_NULL, "buffer is NULL for %lld points", (long long)n);
     da_plan_t *p;
-    if ((rc = plan_create(a, n, coords, flat, kind == OP_GET ? (char *)buf : NULL, kind == OP_PUT ? buf : NULL, &p)))
+    if ((rc = plan_create(a, n, coords, flat, kind == OP_GET ? (char *)buf : NULL, kind == OP_PUT ? buf : NULL,
+                          kind == OP_ACC && !a->acc_cpu, &p)))
         return rc;
     rc = execute(p, kind, op, alpha, buf, NULL);
     da_plan_destroy(&p);

@@ -100,3 +100,8 @@ int da_tunable_wait_yield(void)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     return ranks < 1 || cpus < 1 || ranks > cpus;
 }
+
+long long da_tunable_malloc_top_pad(void)
+{
+    return env_count("DA_MALLOC_TOP_PAD", 64LL << 20);
+}

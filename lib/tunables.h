@@ -39,5 +39,10 @@ long da_tunable_progress_interval_us(void);
    more ranks than CPUs or the launcher does not say. Ranks agree per
    communicator (any 1 wins). */
 int da_tunable_wait_yield(void);
+/* DA_MALLOC_TOP_PAD: bytes glibc keeps at the top of its heap (mallopt
+   M_TOP_PAD), set once when the first array is created, unless the
+   environment sets MALLOC_TOP_PAD_; 0 leaves the allocator alone.
+   Default 64 MiB. */
+long long da_tunable_malloc_top_pad(void);
 
 #endif
