@@ -9,7 +9,9 @@
  * Executor: direct points move by loads and stores; each group is one RMA
  * call between the packed buffer and the owner's block. A blocking get of
  * dense points may instead read covering spans of the owners' blocks with
- * contiguous gets (span_get below), when that moves fewer microseconds.
+ * contiguous gets (span_get below), when that moves fewer microseconds; a
+ * one-shot gather of dense points reads whole owner ranges chunk by chunk
+ * before any route is built (range_get).
  */
 #include "darray/gather.h"
 
