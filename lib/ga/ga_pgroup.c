@@ -1,8 +1,10 @@
 /* GA compatibility: process groups. A group is an MPI communicator made
- * from the default group's (MPI_Comm_create, so creation is collective over
- * the default group, as in GA); arrays on a group are darray arrays on that
- * communicator. Process ids inside a group are ranks in it. Handle -1 is
- * the world; created groups get 1, 2, ... and are never reused. */
+ * from its parent's (the default group's for GA_Pgroup_create, the split
+ * group's for GA_Pgroup_split), so creation is collective over the parent,
+ * as in GA; arrays on a group are darray arrays on that communicator.
+ * Process ids inside a group are ranks in it, in ascending order of the
+ * parent's ids. Handle -1 is the world; created groups get 1, 2, ... and are
+ * never reused. */
 #include <stdlib.h>
 
 #include "ga_internal.h"
@@ -11,6 +13,8 @@ typedef struct {
     int live;
     MPI_Comm comm; /* MPI_COMM_NULL on processes outside the group */
     int rank, nproc;
+    int *world;    /* world rank of each member: every process that holds
+                      the handle can answer GA_Pgroup_absolute_id */
 } ga_grp_t;
 
 static ga_grp_t *grps; /* grps[h - 1] */
@@ -43,10 +47,42 @@ static MPI_Comm member_comm(int h, int *rank, int *nproc, const char *call)
     return c;
 }
 
+/* World rank of process pid of valid group h. */
+static int abs_id(int h, int pid) { return h == -1 ? pid : grps[h - 1].world[pid]; }
+
+static int *new_ids(int n, const char *call)
+{
+    int *v = malloc(sizeof *v * (size_t)n);
+    if (!v) ga_fail(call, "out of memory");
+    return v;
+}
+
+/* Records a group of nproc processes: comm (MPI_COMM_NULL outside it) and
+   world, the world ranks of its members in group order (taken over). Every
+   process taking part in a creation records the same number of groups, so
+   handle numbers stay in step across processes. */
+static int add_group(MPI_Comm comm, int nproc, int *world, const char *call)
+{
+    ga_grp_t *ng = realloc(grps, sizeof *ng * (size_t)(ngrps + 1));
+    if (!ng) ga_fail(call, "out of memory");
+    grps = ng;
+    ga_grp_t *g = &grps[ngrps];
+    g->live = 1;
+    g->comm = comm;
+    g->rank = -1;
+    g->nproc = nproc;
+    g->world = world;
+    if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &g->rank);
+    return ++ngrps;
+}
+
 void ga_pgroup_free_all(void)
 {
-    for (int i = 0; i < ngrps; i++)
-        if (grps[i].live && grps[i].comm != MPI_COMM_NULL) MPI_Comm_free(&grps[i].comm);
+    for (int i = 0; i < ngrps; i++) {
+        if (!grps[i].live) continue;
+        if (grps[i].comm != MPI_COMM_NULL) MPI_Comm_free(&grps[i].comm);
+        free(grps[i].world);
+    }
     free(grps);
     grps = NULL;
     ngrps = 0;
@@ -56,36 +92,38 @@ void ga_pgroup_free_all(void)
     ga_state.dnproc = ga_state.nproc;
 }
 
-/* list: process ids in the default group, no repeats. */
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* list: process ids in the default group, no repeats, in any order: as in
+   GA, the group's ids follow the ascending order of the list. */
 GA_DAPI int GA_Pgroup_create(int *list, int count)
 {
     const char *call = "GA_Pgroup_create";
     ga_require_init(call);
     if (!list || count < 1 || count > ga_state.dnproc)
         ga_fail(call, "list is NULL or count = %d outside 1..%d", count, ga_state.dnproc);
-    char *seen = calloc((size_t)ga_state.dnproc, 1);
-    if (!seen) ga_fail(call, "out of memory");
+    int *ids = new_ids(count, call);
     for (int i = 0; i < count; i++) {
         if (list[i] < 0 || list[i] >= ga_state.dnproc)
             ga_fail(call, "list[%d] = %d outside 0..%d", i, list[i], ga_state.dnproc - 1);
-        if (seen[list[i]]++) ga_fail(call, "process %d appears twice in list", list[i]);
+        ids[i] = list[i];
     }
-    free(seen);
-    ga_grp_t *ng = realloc(grps, sizeof *ng * (size_t)(ngrps + 1));
-    if (!ng) ga_fail(call, "out of memory");
-    grps = ng;
-    ga_grp_t *g = &grps[ngrps];
-    MPI_Group world, sub;
-    MPI_Comm_group(ga_state.dcomm, &world);
-    MPI_Group_incl(world, count, list, &sub);
-    if (MPI_Comm_create(ga_state.dcomm, sub, &g->comm) != MPI_SUCCESS) ga_fail(call, "MPI_Comm_create failed");
+    qsort(ids, (size_t)count, sizeof *ids, cmp_int);
+    for (int i = 1; i < count; i++)
+        if (ids[i] == ids[i - 1]) ga_fail(call, "process %d appears twice in list", ids[i]);
+    MPI_Group parent, sub;
+    MPI_Comm c;
+    MPI_Comm_group(ga_state.dcomm, &parent);
+    MPI_Group_incl(parent, count, ids, &sub);
+    if (MPI_Comm_create(ga_state.dcomm, sub, &c) != MPI_SUCCESS) ga_fail(call, "MPI_Comm_create failed");
     MPI_Group_free(&sub);
-    MPI_Group_free(&world);
-    g->live = 1;
-    g->rank = -1;
-    g->nproc = count;
-    if (g->comm != MPI_COMM_NULL) MPI_Comm_rank(g->comm, &g->rank);
-    return ++ngrps;
+    MPI_Group_free(&parent);
+    for (int i = 0; i < count; i++) ids[i] = abs_id(ga_state.dgroup, ids[i]);
+    return add_group(c, count, ids, call);
 }
 
 GA_DAPI int NGA_Pgroup_create(int *list, int count) { return GA_Pgroup_create(list, count); }
@@ -102,11 +140,101 @@ GA_DAPI int GA_Pgroup_destroy(int grp)
     for (int i = 0; i < ga_arr_count(); i++)
         if (ga_arr_at(i)->pgroup == grp) ga_fail(call, "array %d still lives on group %d", ga_arr_at(i)->handle, grp);
     if (grps[grp - 1].comm != MPI_COMM_NULL) MPI_Comm_free(&grps[grp - 1].comm);
+    free(grps[grp - 1].world);
     grps[grp - 1].live = 0;
     return 1;
 }
 
 GA_DAPI int NGA_Pgroup_destroy(int grp) { return GA_Pgroup_destroy(grp); }
+
+/* Collective over grp. GA's rule, not an even split: parts of
+   ceil(n / num_group) consecutive ranks, the last one shorter, so there may
+   be fewer than num_group parts (4 processes in 3: 2 + 2). Every part gets a
+   handle on every member of grp, as in GA; the caller's is returned. */
+GA_DAPI int GA_Pgroup_split(int grp, int num_group)
+{
+    const char *call = "GA_Pgroup_split";
+    int r, n;
+    MPI_Comm c = member_comm(grp, &r, &n, call);
+    if (num_group < 1 || num_group > n)
+        ga_fail(call, "num_group = %d outside 1..%d: group %d has %d processes", num_group, n, grp, n);
+    int size = (n + num_group - 1) / num_group, mine = r / size, h = 0;
+    MPI_Comm sub;
+    if (MPI_Comm_split(c, mine, r, &sub) != MPI_SUCCESS) ga_fail(call, "MPI_Comm_split failed");
+    for (int start = 0; start < n; start += size) {
+        int cnt = n - start < size ? n - start : size;
+        int *ids = new_ids(cnt, call);
+        for (int i = 0; i < cnt; i++) ids[i] = abs_id(grp, start + i);
+        int k = add_group(start / size == mine ? sub : MPI_COMM_NULL, cnt, ids, call);
+        if (start / size == mine) h = k;
+    }
+    return h;
+}
+
+GA_DAPI int NGA_Pgroup_split(int grp, int num_group) { return GA_Pgroup_split(grp, num_group); }
+
+/* Collective over grp: the processes with the same color form a group,
+   ordered by their ids in grp. Colors are GA's: 0 or more. */
+GA_DAPI int GA_Pgroup_split_irreg(int grp, int color)
+{
+    const char *call = "GA_Pgroup_split_irreg";
+    int r;
+    MPI_Comm c = member_comm(grp, &r, NULL, call);
+    if (color < 0) ga_fail(call, "color = %d is negative", color);
+    MPI_Comm sub;
+    int n;
+    if (MPI_Comm_split(c, color, r, &sub) != MPI_SUCCESS) ga_fail(call, "MPI_Comm_split failed");
+    MPI_Comm_size(sub, &n);
+    int *ids = new_ids(n, call);
+    MPI_Allgather(&ga_state.rank, 1, MPI_INT, ids, 1, MPI_INT, sub);
+    return add_group(sub, n, ids, call);
+}
+
+GA_DAPI int NGA_Pgroup_split_irreg(int grp, int color) { return GA_Pgroup_split_irreg(grp, color); }
+
+/* Collective over the group's members. GA makes every process of the
+   default group call it, so one outside the group may call it too and gets
+   a handle on the copy, outside it. */
+GA_DAPI int GA_Pgroup_duplicate(int grp)
+{
+    const char *call = "GA_Pgroup_duplicate";
+    MPI_Comm c, dup = MPI_COMM_NULL;
+    int r, n;
+    ga_pgroup_info(grp, &c, &r, &n, call);
+    if (c != MPI_COMM_NULL && MPI_Comm_dup(c, &dup) != MPI_SUCCESS) ga_fail(call, "MPI_Comm_dup failed");
+    int *ids = new_ids(n, call);
+    for (int i = 0; i < n; i++) ids[i] = abs_id(grp, i);
+    return add_group(dup, n, ids, call);
+}
+
+GA_DAPI int NGA_Pgroup_duplicate(int grp) { return GA_Pgroup_duplicate(grp); }
+
+/* Local here; GA makes every process of the default group call it. */
+GA_DAPI int GA_Pgroup_self(void)
+{
+    const char *call = "GA_Pgroup_self";
+    ga_require_init(call);
+    MPI_Comm c;
+    if (MPI_Comm_dup(MPI_COMM_SELF, &c) != MPI_SUCCESS) ga_fail(call, "MPI_Comm_dup failed");
+    int *ids = new_ids(1, call);
+    ids[0] = ga_state.rank;
+    return add_group(c, 1, ids, call);
+}
+
+GA_DAPI int NGA_Pgroup_self(void) { return GA_Pgroup_self(); }
+
+/* Any process holding the handle may ask, member or not. */
+GA_DAPI int GA_Pgroup_absolute_id(int grp, int pid)
+{
+    const char *call = "GA_Pgroup_absolute_id";
+    MPI_Comm c;
+    int r, n;
+    ga_pgroup_info(grp, &c, &r, &n, call);
+    if (pid < 0 || pid >= n) ga_fail(call, "pid %d outside 0..%d: group %d has %d processes", pid, n - 1, grp, n);
+    return abs_id(grp, pid);
+}
+
+GA_DAPI int NGA_Pgroup_absolute_id(int grp, int pid) { return GA_Pgroup_absolute_id(grp, pid); }
 
 GA_DAPI int GA_Pgroup_get_default(void)
 {
